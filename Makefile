@@ -1,0 +1,40 @@
+# Two commands matter: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# Phones on the venue Wi-Fi must reach the laptop, so listen on every interface by default.
+HOST   ?= 0.0.0.0
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test lint check-decks bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python -m app
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy app
+
+check-decks: $(VENV)/.installed
+	$(BIN)/python -m app.deck
+
+test: lint
+	$(BIN)/python -m app.deck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Kaartspel: the card-sorting workshop game, served from the facilitator's laptop."""

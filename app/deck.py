@@ -1,0 +1,674 @@
+"""Decks and interviewer's scripts: the one schema for ``cards/`` and its loader.
+
+Every deck (factor cards, outcome cards) and every interviewer's script is a YAML file in
+``cards/`` named ``<id>.<language>.yaml``; its top-level ``kind`` says which it is
+(``factors``, ``outcomes`` or ``script``). The pydantic models below are the schema, and
+:func:`load_library` validates the whole directory at once: it raises :class:`DeckError`,
+naming file, line and key, on the first problem, so a broken deck never reaches a table.
+
+Check the files by hand with ``python -m app.deck [directory]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import types
+import typing
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "Card",
+    "Category",
+    "Deck",
+    "DeckError",
+    "Factor",
+    "Library",
+    "Script",
+    "ScriptStep",
+    "default_cards_dir",
+    "load_library",
+]
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+# The Dutch files are the source; the English ones are checked against them.
+SOURCE_LANGUAGE: Language = "nl"
+
+# Trimmed and non-empty: an empty title would print a blank card.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Card ids join a code and a copy number with "-", so codes stay letters and digits.
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*$")]
+# Ids appear in file names and URLs.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+Loc = tuple[str | int, ...]
+
+
+class _Schema(BaseModel):
+    # Strict: YAML already yields real ints and bools, so copies: "2" is a typo, not a number.
+    model_config = ConfigDict(extra="forbid", strict=True)
+    # Fields the loader fills in from a value's position; not offered as keys to write.
+    _derived_fields: ClassVar[frozenset[str]] = frozenset()
+
+
+class _RuleViolation(ValueError):
+    """A rule that spans fields, raised from a validator with the exact location.
+
+    Pydantic keeps the exception in the error's ctx, so the loader can still point at the
+    offending key's line although the validator runs on the whole model.
+    """
+
+    def __init__(self, loc: Loc, message: str) -> None:
+        super().__init__(f"{_dotted(loc)}: {message}" if loc else message)
+        self.loc = loc
+        self.message = message
+
+
+class Factor(_Schema):
+    """One factor (or outcome): what a card shows, plus its research reference."""
+
+    _derived_fields = frozenset({"category", "blank"})
+
+    code: Code
+    title: Text
+    subtitle: Text
+    category: str  # the enclosing category's code ("" for the blank card), set by Deck
+    research_stimulating: int | None = Field(default=None, ge=0, le=100)
+    blank: bool = False  # True only for the deck's "Anders, namelijk …" card
+
+
+class Category(_Schema):
+    code: Code
+    title: Text
+    factors: list[Factor] = Field(min_length=1)
+
+
+# "copy" is the domain's word for which of the identical cards this is; it shadows
+# BaseModel.copy, which pydantic 2 deprecates in favour of model_copy anyway.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "copy"', category=UserWarning)
+
+    class Card(BaseModel, frozen=True):
+        """One physical card: a factor and which of its identical copies (1-based)."""
+
+        id: str
+        factor_code: str
+        copy: int  # type: ignore[assignment]
+
+
+class Deck(_Schema):
+    """A deck of cards in one language: factor cards or outcome cards."""
+
+    id: Slug
+    language: Language
+    kind: Literal["factors", "outcomes"]
+    title: Text
+    credit: str = ""
+    copies: int = Field(ge=1, le=4)
+    categories: list[Category] = Field(min_length=1)
+    blank: Factor | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_derived(cls, data: Any) -> Any:
+        """Give each factor its category and blank flag from where it sits in the file."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        categories = data.get("categories")
+        if isinstance(categories, list):
+            data["categories"] = [_fill_category(category) for category in categories]
+        if isinstance(data.get("blank"), dict):
+            # Explicit values win, so that the rules below can report a contradiction.
+            data["blank"] = {"category": "", "blank": True, **data["blank"]}
+        return data
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        for loc, message in self._problems():
+            raise _RuleViolation(loc, message)
+        return self
+
+    def _problems(self) -> Iterator[tuple[Loc, str]]:
+        category_at: dict[str, int] = {}
+        factor_at: dict[str, str] = {}  # code -> where it first appears
+
+        def duplicate(code: str) -> str:
+            return f"duplicate factor code {code!r} (also {factor_at[code]})"
+
+        for i, category in enumerate(self.categories):
+            if category.code in category_at:
+                first = category_at[category.code]
+                message = f"duplicate category code {category.code!r} (also categories[{first}])"
+                yield ("categories", i, "code"), message
+            category_at.setdefault(category.code, i)
+            for j, factor in enumerate(category.factors):
+                loc: Loc = ("categories", i, "factors", j)
+                if factor.code in factor_at:
+                    yield (*loc, "code"), duplicate(factor.code)
+                factor_at.setdefault(factor.code, _dotted(loc))
+                if not factor.code.startswith(category.code) or factor.code == category.code:
+                    message = (
+                        f"factor code {factor.code!r} must start with its category code "
+                        f"{category.code!r}, e.g. {category.code + '1'!r}"
+                    )
+                    yield (*loc, "code"), message
+                if factor.category != category.code:
+                    message = (
+                        f"{factor.category!r} contradicts the enclosing category "
+                        f"{category.code!r}; leave the key out"
+                    )
+                    yield (*loc, "category"), message
+                if factor.blank:
+                    yield (*loc, "blank"), "only the deck's own blank card can be blank"
+        if self.blank is not None:
+            if self.blank.code in factor_at:
+                yield ("blank", "code"), duplicate(self.blank.code)
+            if self.blank.category:
+                yield ("blank", "category"), "the blank card has no category; leave the key out"
+            if not self.blank.blank:
+                yield ("blank", "blank"), "the blank card must be blank; leave the key out"
+
+    def factors(self) -> list[Factor]:
+        """Every factor in deck order, the blank card last."""
+        every = [factor for category in self.categories for factor in category.factors]
+        return every + ([self.blank] if self.blank is not None else [])
+
+    def factor(self, code: str) -> Factor:
+        for factor in self.factors():
+            if factor.code == code:
+                return factor
+        raise KeyError(code)
+
+    def cards(self) -> list[Card]:
+        """Every physical card: each factor (blank included) times ``copies``."""
+        return [
+            Card(id=f"{factor.code}-{n}", factor_code=factor.code, copy=n)
+            for factor in self.factors()
+            for n in range(1, self.copies + 1)
+        ]
+
+    def card(self, card_id: str) -> Card:
+        for card in self.cards():
+            if card.id == card_id:
+                return card
+        raise KeyError(card_id)
+
+
+def _fill_category(category: Any) -> Any:
+    if not isinstance(category, dict) or not isinstance(category.get("factors"), list):
+        return category
+    code = category.get("code")
+    derived = {"category": code if isinstance(code, str) else "", "blank": False}
+    factors = [
+        {**derived, **factor} if isinstance(factor, dict) else factor
+        for factor in category["factors"]
+    ]
+    return {**category, "factors": factors}
+
+
+class ScriptStep(_Schema):
+    """One numbered question of the interviewer's script."""
+
+    number: int = Field(ge=1)
+    text: Text
+    substeps: list[Text] = []
+    side: Literal["stimulating", "hindering"] | None = None  # the board half it fills
+    asks: Literal["respondent", "observer"] = "respondent"
+    optional: bool = False
+
+
+class Script(_Schema):
+    """The interviewer's script in one language."""
+
+    id: Slug
+    language: Language
+    kind: Literal["script"] = "script"  # in the file it tells a script from a deck
+    title: Text
+    steps: list[ScriptStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_numbering(self) -> Self:
+        for i, step in enumerate(self.steps):
+            if step.number != i + 1:
+                raise _RuleViolation(
+                    ("steps", i, "number"),
+                    f"steps must be numbered 1, 2, 3, … in order: expected {i + 1}, "
+                    f"got {step.number}",
+                )
+        return self
+
+
+class DeckError(Exception):
+    """A problem in ``cards/``, located as precisely as the YAML allows."""
+
+    def __init__(self, path: Path, line: int | None, location: str, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.location = location
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = str(_display_path(self.path))
+        if self.line is not None:
+            head += f", line {self.line}"
+        if self.location:
+            head += f", {self.location}"
+        return f"{head}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every deck and script in ``cards/``, validated and paired across languages."""
+
+    decks: dict[tuple[str, str], Deck]  # (deck id, language) -> Deck
+    scripts: dict[str, Script]  # language -> Script
+
+    def deck(self, deck_id: str, language: str) -> Deck:
+        return self.decks[(deck_id, language)]
+
+    def deck_ids(self) -> list[str]:
+        """Distinct deck ids, factor decks first, then alphabetically."""
+        kinds = {deck_id: deck.kind for (deck_id, _), deck in self.decks.items()}
+        return sorted(kinds, key=lambda deck_id: (kinds[deck_id] != "factors", deck_id))
+
+    def script(self, language: str) -> Script:
+        return self.scripts[language]
+
+
+def default_cards_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "cards"
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A parsed file: its data, and its node tree for finding the line of any key."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+
+    def line(self, loc: Loc) -> int | None:
+        """The 1-based line of the value at ``loc``, or of the nearest enclosing one."""
+        node = self.root
+        if node is None:
+            return None
+        line: int | None = node.start_mark.line + 1
+        for depth, part in enumerate(loc):
+            last = depth == len(loc) - 1
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                pair = next((kv for kv in node.value if _scalar(kv[0]) == part), None)
+                if pair is None:
+                    # A missing key: point at its mapping, unless that is the whole file.
+                    return None if node is self.root else line
+                # A key's own line reads best for scalars and for unknown keys alike.
+                line = (pair[0] if last else pair[1]).start_mark.line + 1
+                node = pair[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    return line
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def load_library(directory: Path) -> Library:
+    """Load and validate every deck and script in ``directory``; all or nothing."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DeckError(directory, None, "", "not a directory of decks")
+    paths = sorted(
+        path
+        for path in directory.iterdir()
+        if path.is_file() and not path.name.startswith(".") and path.suffix in (".yaml", ".yml")
+    )
+    if not paths:
+        raise DeckError(directory, None, "", "no <id>.<language>.yaml files here")
+
+    decks: dict[tuple[str, str], tuple[Deck, _Source]] = {}
+    scripts: dict[str, tuple[Script, _Source]] = {}
+    for path in paths:
+        item, source = _load_file(path)
+        if isinstance(item, Script):
+            if item.language in scripts:
+                other = scripts[item.language][1].path.name
+                raise DeckError(path, None, "", f"a second {item.language} script ({other})")
+            scripts[item.language] = (item, source)
+        else:
+            decks[(item.id, item.language)] = (item, source)
+
+    _check_deck_pairs(decks)
+    _check_scripts(scripts, directory)
+    if not any(deck.kind == "factors" for deck, _ in decks.values()):
+        raise DeckError(directory, None, "", "no factor deck (a file with kind: factors)")
+    return Library(
+        decks={key: deck for key, (deck, _) in decks.items()},
+        scripts={language: script for language, (script, _) in scripts.items()},
+    )
+
+
+def _load_file(path: Path) -> tuple[Deck | Script, _Source]:
+    parts = path.name.split(".")
+    if len(parts) != 3 or parts[2] != "yaml" or not parts[0] or parts[1] not in LANGUAGES:
+        raise DeckError(
+            path, None, "", "file name must be <id>.<language>.yaml with language nl or en"
+        )
+    source = _parse(path)
+    if not isinstance(source.data, dict):
+        raise DeckError(path, None, "", "expected keys (id, language, kind, …) at the top level")
+
+    model: type[Deck] | type[Script]
+    kind = source.data.get("kind")
+    if kind == "script":
+        model = Script
+    elif kind in ("factors", "outcomes"):
+        model = Deck
+    elif "kind" not in source.data:
+        raise DeckError(path, None, "kind", "Field required (factors, outcomes or script)")
+    else:
+        raise DeckError(
+            path,
+            source.line(("kind",)),
+            "kind",
+            f"Input should be 'factors', 'outcomes' or 'script', not {kind!r}",
+        )
+    item = _validate(source, model)
+
+    # The name is how others find a file, so it may not disagree with what is inside.
+    for key, expected in (("id", parts[0]), ("language", parts[1])):
+        actual = getattr(item, key)
+        if actual != expected:
+            raise DeckError(
+                path,
+                source.line((key,)),
+                key,
+                f"{actual!r} does not match the file name {path.name} (expected {expected!r})",
+            )
+    return item, source
+
+
+def _parse(path: Path) -> _Source:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeckError(path, None, "", f"not UTF-8 text ({exc.reason})") from None
+    try:
+        # compose gives the node tree with line marks; safe_load gives the plain data.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem:
+            # Where the parser noticed is often a line after the mistake; say where it began.
+            began = f" that starts on line {exc.context_mark.line + 1}" if exc.context_mark else ""
+            problem += f" ({exc.context}{began})"
+        line = mark.line + 1 if mark else None
+        raise DeckError(path, line, "", f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise DeckError(path, None, "", f"invalid YAML: {exc}") from None
+    source = _Source(path=path, data=data, root=root)
+    _check_duplicate_keys(source, root, ())
+    return source
+
+
+def _check_duplicate_keys(source: _Source, node: yaml.Node | None, loc: Loc) -> None:
+    # PyYAML silently keeps the last of two equal keys; an author never means that.
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if key is not None and key != "<<":
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise DeckError(
+                        source.path,
+                        line,
+                        _dotted((*loc, key)),
+                        f"duplicate key (first on line {seen[key]})",
+                    )
+                seen[key] = line
+            _check_duplicate_keys(source, value_node, (*loc, key or "?"))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_duplicate_keys(source, item, (*loc, index))
+
+
+def _validate(source: _Source, model: type[Deck] | type[Script]) -> Deck | Script:
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        problems = [_describe(source, model, error) for error in exc.errors()]
+    # Report the earliest problem in the file; file-wide ones (no line) come first.
+    line, loc, message = min(problems, key=lambda p: -1 if p[0] is None else p[0])
+    raise DeckError(source.path, line, _dotted(loc), message)
+
+
+def _describe(source: _Source, model: type[BaseModel], error: Any) -> tuple[int | None, Loc, str]:
+    loc: Loc = tuple(error["loc"])
+    message: str = error["msg"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, _RuleViolation):
+        loc, message = (*loc, *cause.loc), cause.message
+    elif error["type"].endswith(("_type", "_parsing", "literal_error")) and not isinstance(
+        error.get("input"), dict | list
+    ):
+        message += f", got {error['input']!r}"
+    elif error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        message = f"unknown key {loc[-1]!r}"
+        if allowed:
+            message += f"; expected one of: {', '.join(allowed)}"
+    return source.line(loc), loc, message
+
+
+def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys an author may write at ``loc``, found by following the model's fields."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not _is_model(current) or part not in current.model_fields:
+            return []
+        current = _unwrap(current.model_fields[part].annotation)
+    if not _is_model(current):
+        return []
+    derived: frozenset[str] = getattr(current, "_derived_fields", frozenset())
+    return [name for name in current.model_fields if name not in derived]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``list[X]`` and ``X | None`` -> ``X``: the model a nested key belongs to."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if origin in (list, typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _check_deck_pairs(decks: dict[tuple[str, str], tuple[Deck, _Source]]) -> None:
+    """Each deck exists in both languages with the same codes, copies and reference data."""
+    for deck_id in sorted({deck_id for deck_id, _ in decks}):
+        source_pair = decks.get((deck_id, SOURCE_LANGUAGE))
+        for language in LANGUAGES:
+            pair = decks.get((deck_id, language))
+            if pair is None:
+                existing = next(p for (i, _), p in decks.items() if i == deck_id)[1].path
+                raise DeckError(
+                    existing,
+                    None,
+                    "",
+                    f"no {language} version: add {deck_id}.{language}.yaml with the same codes",
+                )
+            if source_pair is None or language == SOURCE_LANGUAGE:
+                continue
+            (source_deck, source), (deck, translation) = source_pair, pair
+            difference = _deck_difference(source_deck, deck, source.path.name)
+            if difference is not None:
+                loc, message = difference
+                raise DeckError(translation.path, translation.line(loc), _dotted(loc), message)
+
+
+def _deck_difference(source: Deck, translation: Deck, source_name: str) -> tuple[Loc, str] | None:
+    """The first place where ``translation`` departs from the structure of ``source``."""
+
+    def differs(loc: Loc, theirs: object, ours: object, what: str = "") -> tuple[Loc, str]:
+        return loc, f"{ours!r}{what} does not match {theirs!r} in {source_name}"
+
+    for key in ("kind", "copies"):
+        if getattr(source, key) != getattr(translation, key):
+            return differs((key,), getattr(source, key), getattr(translation, key))
+    if len(source.categories) != len(translation.categories):
+        return differs(
+            ("categories",), len(source.categories), len(translation.categories), " categories"
+        )
+    for i, (theirs, ours) in enumerate(zip(source.categories, translation.categories, strict=True)):
+        if theirs.code != ours.code:
+            return differs(("categories", i, "code"), theirs.code, ours.code)
+        if len(theirs.factors) != len(ours.factors):
+            return differs(
+                ("categories", i, "factors"), len(theirs.factors), len(ours.factors), " factors"
+            )
+        for j, (a, b) in enumerate(zip(theirs.factors, ours.factors, strict=True)):
+            for key in ("code", "research_stimulating"):
+                if getattr(a, key) != getattr(b, key):
+                    return differs(
+                        ("categories", i, "factors", j, key), getattr(a, key), getattr(b, key)
+                    )
+    if (source.blank is None) != (translation.blank is None):
+        has = "has" if translation.blank is not None else "has no"
+        return ("blank",), f"{has} blank card, unlike {source_name}"
+    if source.blank is not None and translation.blank is not None:
+        for key in ("code", "research_stimulating"):
+            if getattr(source.blank, key) != getattr(translation.blank, key):
+                return differs(
+                    ("blank", key), getattr(source.blank, key), getattr(translation.blank, key)
+                )
+    return None
+
+
+def _check_scripts(scripts: dict[str, tuple[Script, _Source]], directory: Path) -> None:
+    """A script exists in both languages, with the same steps, sides and roles."""
+    for language in LANGUAGES:
+        if language not in scripts:
+            raise DeckError(
+                directory,
+                None,
+                "",
+                f"there is no {language} script: add script.{language}.yaml with kind: script",
+            )
+    source_script, source = scripts[SOURCE_LANGUAGE]
+    for language in LANGUAGES:
+        if language == SOURCE_LANGUAGE:
+            continue
+        script, translation = scripts[language]
+        loc: Loc
+        if len(script.steps) != len(source_script.steps):
+            loc = ("steps",)
+            message = (
+                f"{len(script.steps)} steps do not match {len(source_script.steps)} "
+                f"in {source.path.name}"
+            )
+            raise DeckError(translation.path, translation.line(loc), _dotted(loc), message)
+        for i, (theirs, ours) in enumerate(zip(source_script.steps, script.steps, strict=True)):
+            for key in ("side", "asks", "optional"):
+                if getattr(theirs, key) != getattr(ours, key):
+                    loc = ("steps", i, key)
+                    message = (
+                        f"{getattr(ours, key)!r} does not match {getattr(theirs, key)!r} "
+                        f"in {source.path.name}"
+                    )
+                    raise DeckError(translation.path, translation.line(loc), _dotted(loc), message)
+            if len(theirs.substeps) != len(ours.substeps):
+                loc = ("steps", i, "substeps")
+                message = (
+                    f"{len(ours.substeps)} substeps do not match {len(theirs.substeps)} "
+                    f"in {source.path.name}"
+                )
+                raise DeckError(translation.path, translation.line(loc), _dotted(loc), message)
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _dotted(loc: Loc) -> str:
+    """``("categories", 0, "title")`` -> ``categories[0].title``, as an author reads it."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _display_path(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def _summary(item: Deck | Script) -> str:
+    if isinstance(item, Script):
+        return f"script {item.title!r}: {len(item.steps)} steps"
+    factors = sum(len(category.factors) for category in item.categories)
+    blank = " + blank" if item.blank is not None else ""
+    return (
+        f"{item.kind} deck {item.title!r}: {len(item.categories)} categories, "
+        f"{factors} factors{blank}, {len(item.cards())} cards ({item.copies} per factor)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m app.deck", description="Check the decks and scripts in a cards directory."
+    )
+    parser.add_argument(
+        "directory", nargs="?", type=Path, default=None, help="default: the repository's cards/"
+    )
+    directory: Path = parser.parse_args(argv).directory or default_cards_dir()
+    try:
+        library = load_library(directory)
+    except DeckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    items: list[Deck | Script] = [*library.decks.values(), *library.scripts.values()]
+    for item in sorted(items, key=lambda item: f"{item.id}.{item.language}"):
+        print(f"{_display_path(directory / f'{item.id}.{item.language}.yaml')}: {_summary(item)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Request dependencies: what routes get from the app's state (one place to look)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from sqlmodel import Session
+
+from app.deck import Library
+from app.realtime.hub import Hub
+from app.settings import Settings
+from app.web import Pages
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_library(request: Request) -> Library:
+    library: Library = request.app.state.library
+    return library
+
+
+def get_pages(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub

@@ -1,0 +1,125 @@
+"""create_app(): wiring only — settings, deck library, database, hub, routers, static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __doc__ as app_doc
+from app.db import make_engine, migrate
+from app.deck import load_library
+from app.game.refusal import Refusal
+from app.play.router import router as play_router
+from app.realtime.endpoint import router as realtime_router
+from app.realtime.hub import MemoryHub
+from app.settings import ROOT, Settings, get_settings
+from app.web import Pages, request_language, translate
+from app.workshops.router import router as workshops_router
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # Load and validate every deck now: a broken deck stops the start, it never half-loads.
+    library = load_library(settings.cards_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings.database_url)
+        yield
+        await app.state.hub.close()
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Kaartspel",
+        version=VERSION,
+        description=(app_doc or "").strip(),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.library = library
+    app.state.engine = make_engine(settings.database_url)
+    app.state.hub = MemoryHub()
+    app.state.pages = Pages()
+
+    app.include_router(workshops_router)
+    app.include_router(play_router)
+    app.include_router(realtime_router)
+    app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability, for load balancers and `make run`."""
+        with app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "version": VERSION, "database": "ok"}
+
+    install_error_pages(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Refusals become a JSON error for programs and a page in the user's language for people."""
+
+    def respond(
+        request: Request, status: int, code: str, message: str, params: dict[str, object]
+    ) -> Response:
+        language = request_language(request)
+        human = translate(language, message, params)
+        if _wants_json(request):
+            return JSONResponse({"error": {"code": code, "message": human}}, status_code=status)
+        pages: Pages = request.app.state.pages
+        return pages.render(
+            request,
+            "error.html",
+            {"code": code, "message": human, "status": status},
+            language,
+            status,
+        )
+
+    @app.exception_handler(Refusal)
+    async def on_refusal(request: Request, refusal: Refusal) -> Response:
+        return respond(request, refusal.status, refusal.code, refusal.message, refusal.params)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return respond(request, 404, "not_found", "This page does not exist.", {})
+        if error.status_code == 405:
+            return respond(
+                request, 405, "method_not_allowed", "This address does not accept that.", {}
+            )
+        return respond(request, error.status_code, "http_error", str(error.detail), {})
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> Response:
+        if _wants_json(request):
+            details = [
+                {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                for e in error.errors()
+            ]
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": "The request is not valid.",
+                        "details": details,
+                    }
+                },
+                status_code=422,
+            )
+        return respond(request, 422, "invalid", "The request is not valid.", {})

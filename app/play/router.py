@@ -1,0 +1,193 @@
+"""Participant routes: the join page behind each QR code, taking a role, the table page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from app.deps import get_hub, get_pages, get_session, get_settings
+from app.game.refusal import Refusal
+from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
+from app.play.service import (
+    TableContext,
+    check_open,
+    find_table,
+    leave_seat,
+    members,
+    seat_of_device,
+    take_seat,
+)
+from app.realtime.hub import Hub
+from app.realtime.table_feed import publish_members, table_state
+from app.settings import Settings
+from app.tokens import format_join_code, new_token, normalise_join_code
+from app.web import LANGUAGE_COOKIE, Pages, request_language, translate
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+PagesDep = Annotated[Pages, Depends(get_pages)]
+HubDep = Annotated[Hub, Depends(get_hub)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+DEVICE_COOKIE = "ks_device"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def set_device_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=ONE_YEAR,
+        httponly=True,
+        samesite="lax",
+        secure=(settings.public_url or "").startswith("https://"),
+    )
+
+
+def _remember_language(request: Request, response: Response) -> None:
+    chosen = request.query_params.get("lang")
+    if chosen in ("nl", "en"):
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, samesite="lax")
+
+
+def _join_context(context: TableContext, session: Session) -> dict[str, object]:
+    held = members(session, context.table)
+    return {
+        "table": context.table,
+        "workshop": context.workshop,
+        "members": held,
+        "taken": {m.role for m in held if m.role in SINGLE_ROLES},
+        "roles": list(Role),
+        "single_roles": SINGLE_ROLES,
+        "max_name": MAX_NAME_LENGTH,
+        "code": format_join_code(context.table.join_code),
+    }
+
+
+@router.get("/j", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def join_by_code(request: Request, pages: PagesDep, code: str = "") -> Response:
+    """For people who type the code from the table card instead of scanning it."""
+    if code:
+        return RedirectResponse(f"/j/{normalise_join_code(code)[:20]}", status_code=303)
+    return pages.render(request, "join_code.html", {}, request_language(request))
+
+
+@router.get("/j/{code}", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def join_page(code: str, request: Request, session: SessionDep, pages: PagesDep) -> Response:
+    context = find_table(session, code)
+    language = request_language(request, context.workshop.language)
+    check_open(context.workshop)
+    if seat_of_device(
+        session, context.table, request.cookies.get(DEVICE_COOKIE)
+    ) and not request.query_params.get("change"):
+        response: Response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
+    else:
+        response = pages.render(
+            request, "join.html", _join_context(context, session) | {"error": None}, language
+        )
+    _remember_language(request, response)
+    return response
+
+
+@router.post("/j/{code}", include_in_schema=False, response_model=None)
+async def join_submit(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    pages: PagesDep,
+    hub: HubDep,
+    settings: SettingsDep,
+    role: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    context = find_table(session, code)
+    language = request_language(request, context.workshop.language)
+    token = request.cookies.get(DEVICE_COOKIE) or ""
+    if not token or len(token) > 100:
+        token = new_token()
+    try:
+        take_seat(session, context, token, parse_role(role), name)
+    except Refusal as refusal:
+        if refusal.code == "workshop_finished":
+            raise
+        error = translate(language, refusal.message, refusal.params)
+        values = _join_context(context, session) | {"error": error, "name_value": name}
+        return pages.render(request, "join.html", values, language, status_code=refusal.status)
+    await publish_members(hub, session, context)
+    response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
+    set_device_cookie(response, token, settings)
+    return response
+
+
+@router.post("/t/{code}/leave", include_in_schema=False)
+async def leave(code: str, request: Request, session: SessionDep, hub: HubDep) -> RedirectResponse:
+    context = find_table(session, code)
+    leave_seat(session, context, request.cookies.get(DEVICE_COOKIE))
+    await publish_members(hub, session, context)
+    return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
+
+
+@router.get("/t/{code}", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep) -> Response:
+    context = find_table(session, code)
+    language = request_language(request, context.workshop.language)
+    seat = seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE))
+    if seat is None:
+        return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
+    response = pages.render(
+        request,
+        "table.html",
+        _join_context(context, session) | {"seat": seat, "you": Role(seat.role)},
+        language,
+    )
+    _remember_language(request, response)
+    return response
+
+
+class SeatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    name: str = Field("", max_length=MAX_NAME_LENGTH)
+
+
+class SeatOut(BaseModel):
+    role: Role
+    name: str
+    table: int
+    table_url: str
+
+
+@router.get("/api/tables/{code}", tags=["tables"])
+def api_table(code: str, session: SessionDep) -> dict[str, object]:
+    """Who sits at a table and which roles are free (what the join page shows)."""
+    return table_state(session, find_table(session, code))
+
+
+@router.post("/api/tables/{code}/seat", tags=["tables"], status_code=201)
+async def api_take_seat(
+    code: str,
+    body: SeatRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> SeatOut:
+    """Take (or change) this device's role at a table. The device cookie brings it back later."""
+    context = find_table(session, code)
+    token = request.cookies.get(DEVICE_COOKIE) or ""
+    if not token or len(token) > 100:
+        token = new_token()
+    seat = take_seat(session, context, token, body.role, body.name)
+    await publish_members(hub, session, context)
+    set_device_cookie(response, token, settings)
+    return SeatOut(
+        role=Role(seat.role),
+        name=seat.display_name,
+        table=context.table.number,
+        table_url=f"/t/{context.table.join_code}",
+    )

@@ -1,0 +1,69 @@
+"""The hub: fans each table's events out to every socket watching it.
+
+`Hub` is the interface; `MemoryHub` serves one process. A Redis implementation can stand
+behind the same interface to fan out between processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+# A subscriber further behind than this is not awaited (that would stall everyone else):
+# its queue is cleared and it is told to resync from a fresh snapshot instead.
+QUEUE_LIMIT = 256
+RESYNC = "__resync__"
+
+
+class Subscription:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_LIMIT)
+
+    def offer(self, message: str) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+
+    async def get(self) -> str:
+        return await self.queue.get()
+
+
+class Hub(Protocol):
+    async def publish(self, channel: str, message: str) -> None: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryHub:
+    def __init__(self) -> None:
+        self._channels: dict[str, set[Subscription]] = {}
+
+    async def publish(self, channel: str, message: str) -> None:
+        for subscription in tuple(self._channels.get(channel, ())):
+            subscription.offer(message)
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+        subscription = Subscription()
+        self._channels.setdefault(channel, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            subscribers = self._channels.get(channel)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._channels[channel]
+
+    def subscriber_count(self, channel: str) -> int:
+        return len(self._channels.get(channel, ()))
+
+    async def close(self) -> None:
+        self._channels.clear()

@@ -1,0 +1,237 @@
+"""Facilitator routes: the start form, the workshop page, table cards, QR codes, and their API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Header, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.deck import Library
+from app.deps import get_library, get_pages, get_session, get_settings
+from app.game.refusal import Refusal
+from app.models import Workshop
+from app.network import phone_reachability
+from app.play.service import find_table
+from app.qr import qr_png, qr_svg
+from app.settings import Settings
+from app.tokens import format_join_code
+from app.web import Pages, base_url, request_language
+from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
+from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+PagesDep = Annotated[Pages, Depends(get_pages)]
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def check_admin(settings: Settings, authorization: str | None) -> None:
+    """A hosted deployment sets ADMIN_TOKEN; a facilitator's own laptop needs nothing."""
+    if settings.admin_token and not hmac.compare_digest(
+        _bearer(authorization).encode(), settings.admin_token.encode()
+    ):
+        raise Refusal(
+            "admin_token_required", "Creating a workshop needs the admin token.", status=401
+        )
+
+
+def _deck_choices(library: Library, language: str) -> list[tuple[str, str]]:
+    decks = (library.deck(deck_id, language) for deck_id in library.deck_ids())
+    return [(deck.id, deck.title) for deck in decks if deck.kind == "factors"]
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def start_page(
+    request: Request, pages: PagesDep, library: LibraryDep, settings: SettingsDep
+) -> HTMLResponse:
+    language = request_language(request)
+    return pages.render(
+        request,
+        "start.html",
+        {
+            "decks": _deck_choices(library, language),
+            "today": dt.date.today().isoformat(),
+            "max_tables": MAX_TABLES,
+            "needs_admin": bool(settings.admin_token),
+            "errors": {},
+            "values": {},
+        },
+        language,
+    )
+
+
+@router.post("/workshops", include_in_schema=False, response_model=None)
+def start_workshop(
+    request: Request,
+    session: SessionDep,
+    library: LibraryDep,
+    pages: PagesDep,
+    settings: SettingsDep,
+    title: Annotated[str, Form()] = "",
+    tables: Annotated[str, Form()] = "12",
+    date: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+    deck: Annotated[str, Form()] = "llo",
+    round_minutes: Annotated[str, Form()] = "15",
+    language: Annotated[str, Form()] = "nl",
+    admin_token: Annotated[str, Form()] = "",
+) -> Response:
+    page_language = request_language(request)
+    values = {
+        "title": title,
+        "tables": tables,
+        "date": date,
+        "organisation": organisation,
+        "deck": deck,
+        "round_minutes": round_minutes,
+        "language": language,
+    }
+    try:
+        check_admin(settings, f"Bearer {admin_token}")
+        data = WorkshopCreate.model_validate(
+            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None}
+        )
+        created = create_workshop(session, data, library)
+    except (ValidationError, Refusal) as problem:
+        errors = _form_errors(problem)
+        return pages.render(
+            request,
+            "start.html",
+            {
+                "decks": _deck_choices(library, page_language),
+                "today": dt.date.today().isoformat(),
+                "max_tables": MAX_TABLES,
+                "needs_admin": bool(settings.admin_token),
+                "errors": errors,
+                "values": values,
+            },
+            page_language,
+            status_code=422,
+        )
+    return RedirectResponse(f"/f/{created.facilitator_token}", status_code=303)
+
+
+def _form_errors(problem: ValidationError | Refusal) -> dict[str, str]:
+    if isinstance(problem, Refusal):
+        field = {"unknown_deck": "deck", "admin_token_required": "admin_token"}.get(
+            problem.code, "title"
+        )
+        return {field: problem.code}
+    return {
+        str(error["loc"][0]) if error["loc"] else "title": error["type"]
+        for error in problem.errors()
+    }
+
+
+def _facilitator_workshop(session: Session, token: str) -> Workshop:
+    workshop = workshop_for_token(session, token)
+    if workshop is None:
+        raise Refusal("unknown_workshop", "This facilitator link is not valid.", status=404)
+    return workshop
+
+
+@router.get("/f/{token}", response_class=HTMLResponse, include_in_schema=False)
+def workshop_page(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    pages: PagesDep,
+    library: LibraryDep,
+) -> HTMLResponse:
+    workshop = _facilitator_workshop(session, token)
+    language = request_language(request, workshop.language)
+    base = base_url(settings)
+    info = describe(workshop, tables_of(session, workshop), base)
+    reachability = phone_reachability(base)
+    listens_locally = settings.host in ("127.0.0.1", "localhost", "::1")
+    return pages.render(
+        request,
+        "workshop.html",
+        {
+            "workshop": workshop,
+            "info": info,
+            "token": token,
+            "base": base,
+            "reachability": reachability,
+            "listens_locally": listens_locally and reachability.ok and not settings.public_url,
+            "deck_title": library.deck(workshop.deck_id, language).title,
+            "format_code": format_join_code,
+        },
+        language,
+    )
+
+
+@router.get("/f/{token}/cards", response_class=HTMLResponse, include_in_schema=False)
+def table_cards(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep, pages: PagesDep
+) -> HTMLResponse:
+    workshop = _facilitator_workshop(session, token)
+    language = request_language(request, workshop.language)
+    info = describe(workshop, tables_of(session, workshop), base_url(settings))
+    return pages.render(
+        request,
+        "table_cards.html",
+        {"workshop": workshop, "info": info, "token": token, "format_code": format_join_code},
+        language,
+    )
+
+
+@router.get("/qr/{code}.svg", tags=["tables"], summary="QR code (SVG) of a table's join link")
+def qr_code_svg(code: str, session: SessionDep, settings: SettingsDep) -> Response:
+    context = find_table(session, code)
+    url = f"{base_url(settings)}/j/{context.table.join_code}"
+    return Response(
+        qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"}
+    )
+
+
+@router.get("/qr/{code}.png", tags=["tables"], summary="QR code (PNG) of a table's join link")
+def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Response:
+    context = find_table(session, code)
+    url = f"{base_url(settings)}/j/{context.table.join_code}"
+    return Response(qr_png(url), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.post("/api/workshops", status_code=201, tags=["workshops"], response_model=WorkshopOut)
+def api_create_workshop(
+    data: WorkshopCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    library: LibraryDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> WorkshopOut:
+    """Start a workshop. Returns the secret facilitator link and every table's join link."""
+    check_admin(settings, authorization)
+    created = create_workshop(session, data, library)
+    return describe(
+        created.workshop,
+        tables_of(session, created.workshop),
+        base_url(settings),
+        created.facilitator_token,
+    )
+
+
+@router.get("/api/workshops/{workshop_id}", tags=["workshops"], response_model=WorkshopOut)
+def api_get_workshop(
+    workshop_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> WorkshopOut:
+    """A workshop and its tables. Needs the facilitator token (from the facilitator link) as bearer."""
+    workshop = workshop_for_token(session, _bearer(authorization))
+    if workshop is None or workshop.id != workshop_id:
+        raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
+    return describe(workshop, tables_of(session, workshop), base_url(settings))

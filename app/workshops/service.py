@@ -1,0 +1,102 @@
+"""Creating workshops and finding them again by their secret link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.deck import Library
+from app.game.refusal import Refusal
+from app.models import Workshop, WorkshopTable
+from app.tokens import hash_token, new_join_code, new_token
+from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
+
+
+@dataclass(frozen=True)
+class Created:
+    workshop: Workshop
+    facilitator_token: str
+
+
+def create_workshop(session: Session, data: WorkshopCreate, library: Library) -> Created:
+    try:
+        # Workshops play with a factor deck; the outcome deck goes beside it, never instead.
+        if library.deck(data.deck, data.language).kind != "factors":
+            raise KeyError(data.deck)
+    except KeyError:
+        raise Refusal(
+            "unknown_deck", "There is no deck called %(deck)s.", {"deck": data.deck}, 422
+        ) from None
+    token = new_token()
+    workshop = Workshop(
+        id=new_token()[:12],
+        title=data.title,
+        date=data.date,
+        organisation=data.organisation,
+        table_count=data.tables,
+        deck_id=data.deck,
+        round_minutes=data.round_minutes,
+        language=data.language,
+        facilitator_hash=hash_token(token),
+    )
+    session.add(workshop)
+    for number in range(1, data.tables + 1):
+        session.add(
+            WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
+        )
+    try:
+        session.commit()
+    except IntegrityError:  # a join code collided (~1e-9): try once more with fresh codes
+        session.rollback()
+        return create_workshop(session, data, library)
+    session.refresh(workshop)
+    return Created(workshop, token)
+
+
+def workshop_for_token(session: Session, token: str) -> Workshop | None:
+    if not token or len(token) > 100:
+        return None
+    return session.exec(
+        select(Workshop).where(Workshop.facilitator_hash == hash_token(token))
+    ).first()
+
+
+def tables_of(session: Session, workshop: Workshop) -> list[WorkshopTable]:
+    query = (
+        select(WorkshopTable)
+        .where(WorkshopTable.workshop_id == workshop.id)
+        .order_by(col(WorkshopTable.number))
+    )
+    return list(session.exec(query))
+
+
+def table_links(base_url: str, table: WorkshopTable) -> TableLinks:
+    return TableLinks(
+        number=table.number,
+        join_code=table.join_code,
+        join_url=f"{base_url}/j/{table.join_code}",
+        qr_url=f"{base_url}/qr/{table.join_code}.svg",
+        qr_png_url=f"{base_url}/qr/{table.join_code}.png",
+    )
+
+
+def describe(
+    workshop: Workshop,
+    tables: list[WorkshopTable],
+    base_url: str,
+    facilitator_token: str | None = None,
+) -> WorkshopOut:
+    return WorkshopOut(
+        id=workshop.id,
+        title=workshop.title,
+        date=workshop.date,
+        organisation=workshop.organisation,
+        deck=workshop.deck_id,
+        round_minutes=workshop.round_minutes,
+        language=workshop.language,
+        status=workshop.status,
+        facilitator_url=f"{base_url}/f/{facilitator_token}" if facilitator_token else None,
+        tables=[table_links(base_url, table) for table in tables],
+    )

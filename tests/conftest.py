@@ -1,0 +1,66 @@
+"""Fixtures: a real app on a real SQLite file per test, and skip-or-fail for outside services."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+PUBLIC_URL = "http://127.0.0.1:8765"
+# The test client joins websocket paths onto ws://testserver, where our cookies do not go.
+WS_BASE = "ws://127.0.0.1:8765"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip where a service or tool is absent; in CI it must be there, so fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'kaartspel.db'}",
+        public_url=PUBLIC_URL,
+        secret_key="test-secret",
+        host="127.0.0.1",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as test_client:
+        yield test_client
+
+
+def new_phone(client: TestClient) -> TestClient:
+    """Another phone: the same app, its own cookie jar."""
+    phone = TestClient(client.app, base_url=str(client.base_url))
+    return phone
+
+
+@pytest.fixture
+def workshop(client: TestClient) -> dict[str, object]:
+    response = client.post(
+        "/api/workshops", json={"title": "Leren in de buitendienst", "tables": 3}
+    )
+    assert response.status_code == 201, response.text
+    data: dict[str, object] = response.json()
+    return data
+
+
+def join_code(join_url: str) -> str:
+    match = re.search(r"/j/([A-Z0-9]+)$", join_url)
+    assert match, join_url
+    return match.group(1)

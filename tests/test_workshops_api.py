@@ -1,0 +1,157 @@
+"""The facilitator's JSON API and pages: creating a workshop, its tables, QR codes, access."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import PUBLIC_URL, join_code
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+
+
+def test_create_minimal_workshop_defaults_everything(client: TestClient) -> None:
+    response = client.post("/api/workshops", json={"title": "Buitendienst", "tables": 12})
+    assert response.status_code == 201
+    data = response.json()
+    assert data["id"] and data["round_minutes"] == 15 and data["language"] == "nl"
+    assert data["deck"] == "llo"
+    assert data["facilitator_url"].startswith(f"{PUBLIC_URL}/f/")
+    assert [t["number"] for t in data["tables"]] == list(range(1, 13))
+    codes = {join_code(t["join_url"]) for t in data["tables"]}
+    assert len(codes) == 12  # every table its own code
+    for table in data["tables"]:
+        assert table["join_url"].startswith(f"{PUBLIC_URL}/j/")
+        assert table["qr_url"] == f"{PUBLIC_URL}/qr/{table['join_code']}.svg"
+
+
+def test_qr_images_are_served(client: TestClient, workshop: dict) -> None:
+    table = workshop["tables"][0]
+    svg = client.get(table["qr_url"].removeprefix(PUBLIC_URL))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in svg.text
+    png = client.get(table["qr_png_url"].removeprefix(PUBLIC_URL))
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert client.get("/qr/AAAAAAAA.svg").status_code == 404
+
+
+def test_all_options(client: TestClient) -> None:
+    body = {
+        "title": "  Workshop   LLO ",
+        "tables": 100,
+        "date": "2025-11-24",
+        "organisation": "A&O fonds Gemeenten",
+        "deck": "llo",
+        "round_minutes": 20,
+        "language": "en",
+    }
+    data = client.post("/api/workshops", json=body).json()
+    assert data["title"] == "Workshop LLO"
+    assert len(data["tables"]) == 100
+    assert data["date"] == "2025-11-24" and data["language"] == "en" and data["deck"] == "llo"
+
+
+def test_invalid_bodies_are_refused_with_a_reason(client: TestClient) -> None:
+    cases = [
+        {"title": "", "tables": 3},
+        {"title": "   ", "tables": 3},
+        {"title": "x", "tables": 0},
+        {"title": "x", "tables": 101},
+        {"title": "x", "tables": "many"},
+        {"title": "x" * 201},
+        {"title": "x", "language": "de"},
+        {"title": "x", "round_minutes": 0},
+        {"title": "x", "surprise": True},
+        {"tables": 3},
+    ]
+    for body in cases:
+        response = client.post("/api/workshops", json=body)
+        assert response.status_code == 422, body
+        assert response.json()["error"]["code"] == "invalid"
+        assert response.json()["error"]["details"], body
+    for deck in ["tarot", "opbrengsten"]:  # outcome cards are no deck to play the board with
+        unknown_deck = client.post("/api/workshops", json={"title": "x", "deck": deck})
+        assert unknown_deck.status_code == 422
+        assert unknown_deck.json()["error"]["code"] == "unknown_deck"
+    not_json = client.post(
+        "/api/workshops", content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422
+
+
+def test_admin_token_guards_creation_when_configured(settings: Settings) -> None:
+    settings.admin_token = "s3cret-admin"
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        assert client.post("/api/workshops", json={"title": "x"}).status_code == 401
+        wrong = client.post(
+            "/api/workshops", json={"title": "x"}, headers={"Authorization": "Bearer nope"}
+        )
+        assert wrong.status_code == 401
+        ok = client.post(
+            "/api/workshops", json={"title": "x"}, headers={"Authorization": "Bearer s3cret-admin"}
+        )
+        assert ok.status_code == 201
+
+
+def test_facilitator_token_is_needed_to_read_a_workshop(client: TestClient, workshop: dict) -> None:
+    token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    url = f"/api/workshops/{workshop['id']}"
+    assert client.get(url).status_code == 403
+    assert client.get(url, headers={"Authorization": "Bearer forged"}).status_code == 403
+    ok = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.json()["id"] == workshop["id"]
+    assert ok.json()["facilitator_url"] is None  # the secret is only handed out once
+    # Another workshop's token does not open this one.
+    other = client.post("/api/workshops", json={"title": "other"}).json()
+    other_token = other["facilitator_url"].rsplit("/", 1)[1]
+    assert client.get(url, headers={"Authorization": f"Bearer {other_token}"}).status_code == 403
+
+
+def test_facilitator_pages(client: TestClient, workshop: dict) -> None:
+    path = workshop["facilitator_url"].removeprefix(PUBLIC_URL)
+    page = client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "Leren in de buitendienst" in page.text
+    assert page.text.count('class="qr-card"') == 3
+    assert "Tafel 1" in page.text  # Dutch by default
+    cards = client.get(f"{path}/cards")
+    assert cards.status_code == 200 and cards.text.count('class="table-card"') == 3
+    for table in workshop["tables"]:
+        assert table["join_url"] in cards.text
+    assert client.get("/f/not-a-real-token", headers={"accept": "text/html"}).status_code == 404
+    english = client.get(f"{path}?lang=en", headers={"accept": "text/html"})
+    assert "Table 1" in english.text
+
+
+def test_form_creates_workshop_and_redirects_to_secret_link(client: TestClient) -> None:
+    response = client.post(
+        "/workshops",
+        data={"title": "Form workshop", "tables": "4", "date": "2026-01-15", "language": "en"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and page.text.count('class="qr-card"') == 4
+    bad = client.post("/workshops", data={"title": "", "tables": "500"})
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text
+
+
+def test_warns_when_phones_cannot_reach_the_address(settings: Settings) -> None:
+    settings.public_url = "http://localhost:8000"
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        data = client.post("/api/workshops", json={"title": "x", "language": "en"}).json()
+        page = client.get(data["facilitator_url"].removeprefix("http://localhost:8000"))
+        assert "Phones cannot reach this address" in page.text
+
+
+def test_start_page_and_openapi(client: TestClient) -> None:
+    assert "Start een workshop" in client.get("/").text
+    schema = client.get("/openapi.json").json()
+    assert "/api/workshops" in schema["paths"]
