@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,7 @@ from app.play.router import router as play_router
 from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import MemoryHub
 from app.settings import ROOT, Settings, get_settings
+from app.tables.clock_keeper import keep_clock
 from app.web import Pages, request_language, translate
 from app.workshops.router import router as workshops_router
 
@@ -34,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)
+        keeper = asyncio.create_task(keep_clock(app.state.engine, app.state.hub, library))
         yield
+        keeper.cancel()
         await app.state.hub.close()
         app.state.engine.dispose()
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -40,6 +50,16 @@ class WorkshopTable(SQLModel, table=True):
     )
     number: int
     join_code: str = Field(max_length=16, unique=True, index=True)
+    # The table's event counter: every change gets the next number, in the same transaction.
+    seq: int = 0
+    # The round clock (app.game.clock.Clock), in epoch milliseconds: the server owns the time.
+    round_number: int = 1
+    round_status: str = Field(default="waiting", max_length=10)
+    duration_ms: int = 15 * 60_000
+    deadline_ms: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    remaining_ms: int = 15 * 60_000
+    started_ms: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    round_ms: int = 15 * 60_000
 
 
 class Seat(SQLModel, table=True):
@@ -66,4 +86,62 @@ class Seat(SQLModel, table=True):
     role: str = Field(max_length=16)
     display_name: str = Field(default="", max_length=40)
     device_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def _fk(target: str) -> Column:
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Interview(SQLModel, table=True):
+    """One round at one table: one respondent's board, the record, and its picture."""
+
+    __table_args__ = (UniqueConstraint("table_id", "round_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_id: int = Field(sa_column=_fk("workshop_table.id"))
+    round_number: int
+    ended_at: datetime | None = None
+    picture_svg: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Placement(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("interview_id", "card"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(sa_column=_fk("interview.id"))
+    card: str = Field(max_length=16)
+    factor: str = Field(max_length=8)
+    side: str = Field(max_length=12)
+    extent: str = Field(max_length=8)
+    position: int
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    custom_name: str = Field(default="", max_length=80)
+
+
+class InterviewNote(SQLModel, table=True):
+    __tablename__ = "interview_note"
+    __table_args__ = (UniqueConstraint("interview_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(sa_column=_fk("interview.id"))
+    field: str = Field(max_length=20)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class TableEvent(SQLModel, table=True):
+    """Every applied command, by sequence number: resends are recognised by their client id."""
+
+    __tablename__ = "table_event"
+    __table_args__ = (
+        UniqueConstraint("table_id", "seq"),
+        UniqueConstraint("table_id", "command_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_id: int = Field(sa_column=_fk("workshop_table.id"))
+    seq: int
+    command_id: str | None = Field(default=None, max_length=64)
+    seat_id: int | None = None
+    kind: str = Field(max_length=12)
     created_at: datetime = Field(default_factory=utcnow)

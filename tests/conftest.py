@@ -47,6 +47,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def new_phone(client: TestClient) -> TestClient:
     """Another phone: the same app, its own cookie jar."""
     phone = TestClient(client.app, base_url=str(client.base_url))
+    # One event loop for the app, as in a real server: the hub's queues belong to it.
+    phone.portal = client.portal
     return phone
 
 

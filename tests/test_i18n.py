@@ -28,6 +28,8 @@ def test_every_message_is_translated_to_dutch(tmp_path: Path) -> None:
             "Refusal:2",
             "-k",
             "respond:4",
+            "-k",
+            "_error:4",
             "--no-location",
             "-o",
             str(pot),

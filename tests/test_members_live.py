@@ -1,4 +1,4 @@
-"""The table page stays true as others join: a snapshot on connect, then every change."""
+"""The table socket knows who sits where: a snapshot on connect, then a members event per change."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ def test_snapshot_then_members_as_others_join(client: TestClient, workshop: dict
         snapshot = socket.receive_json()
         assert snapshot["type"] == "snapshot"
         assert [m["name"] for m in snapshot["members"]] == ["Ivo"]
+        assert snapshot["you"]["role"] == "interviewer"
         new_phone(client).post(
             f"/api/tables/{code}/seat", json={"role": "respondent1", "name": "Roos"}
         )
         update = socket.receive_json()
-        assert update["type"] == "members"
+        assert update["type"] == "event" and update["kind"] == "members"
+        assert update["seq"] == snapshot["seq"] + 1
         assert {m["name"] for m in update["members"]} == {"Ivo", "Roos"}
-        assert "respondent1" not in update["free_roles"]
 
 
 def test_socket_needs_a_seat_at_that_table(client: TestClient, workshop: dict) -> None:

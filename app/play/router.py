@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from app.deck import Library
 from app.deps import get_hub, get_pages, get_session, get_settings
 from app.game.refusal import Refusal
 from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
@@ -22,10 +23,12 @@ from app.play.service import (
     take_seat,
 )
 from app.realtime.hub import Hub
-from app.realtime.table_feed import publish_members, table_state
+from app.realtime.table_feed import publish, table_state
 from app.settings import Settings
+from app.tables.service import member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, Pages, request_language, translate
+from app.workshops.router import picture_response
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -66,6 +69,12 @@ def _join_context(context: TableContext, session: Session) -> dict[str, object]:
         "max_name": MAX_NAME_LENGTH,
         "code": format_join_code(context.table.join_code),
     }
+
+
+async def _members_changed(hub: Hub, session: Session, context: TableContext) -> None:
+    assert context.table.id is not None
+    event = member_event(session, context.table.id)
+    await publish(hub, context.table.id, context.workshop.id, [event])
 
 
 @router.get("/j", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -117,7 +126,7 @@ async def join_submit(
         error = translate(language, refusal.message, refusal.params)
         values = _join_context(context, session) | {"error": error, "name_value": name}
         return pages.render(request, "join.html", values, language, status_code=refusal.status)
-    await publish_members(hub, session, context)
+    await _members_changed(hub, session, context)
     response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
     set_device_cookie(response, token, settings)
     return response
@@ -127,7 +136,7 @@ async def join_submit(
 async def leave(code: str, request: Request, session: SessionDep, hub: HubDep) -> RedirectResponse:
     context = find_table(session, code)
     leave_seat(session, context, request.cookies.get(DEVICE_COOKIE))
-    await publish_members(hub, session, context)
+    await _members_changed(hub, session, context)
     return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
 
 
@@ -138,10 +147,18 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
     seat = seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE))
     if seat is None:
         return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
+    library: Library = request.app.state.library
     response = pages.render(
         request,
-        "table.html",
-        _join_context(context, session) | {"seat": seat, "you": Role(seat.role)},
+        "play.html",
+        _join_context(context, session)
+        | {
+            "seat": seat,
+            "you": Role(seat.role),
+            # The phone's own language for the cards and the script, as for the interface.
+            "deck": library.deck(context.workshop.deck_id, language),
+            "script": library.script(language),
+        },
         language,
     )
     _remember_language(request, response)
@@ -183,7 +200,7 @@ async def api_take_seat(
     if not token or len(token) > 100:
         token = new_token()
     seat = take_seat(session, context, token, body.role, body.name)
-    await publish_members(hub, session, context)
+    await _members_changed(hub, session, context)
     set_device_cookie(response, token, settings)
     return SeatOut(
         role=Role(seat.role),
@@ -191,3 +208,12 @@ async def api_take_seat(
         table=context.table.number,
         table_url=f"/t/{context.table.join_code}",
     )
+
+
+@router.get("/t/{code}/rounds/{round_number}.svg", include_in_schema=False)
+def round_picture(code: str, round_number: int, request: Request, session: SessionDep) -> Response:
+    """The board of a finished round as a picture, for the phones at that table."""
+    context = find_table(session, code)
+    if seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE)) is None:
+        raise Refusal("no_seat", "Take a seat at this table first.", status=403)
+    return picture_response(session, context.table, round_number)

@@ -1,70 +1,231 @@
-"""The table websocket: a snapshot on connect, then every change as it happens."""
+"""The table websocket: a snapshot on connect, commands in, acks and events out.
+
+One reader task handles the phone's messages; one writer sends everything queued for this
+socket (its own replies and the table's events), so a slow phone never holds up the others.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.deck import Library
 from app.game.refusal import Refusal
+from app.models import Seat
 from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
-from app.realtime.hub import RESYNC, Hub
-from app.realtime.table_feed import channel, table_state
+from app.realtime import protocol as p
+from app.realtime.hub import RESYNC, Hub, Subscription
+from app.realtime.table_feed import publish, table_channel, workshop_channel
+from app.tables.service import apply_command, snapshot, table_summary
+from app.web import translate
+from app.workshops.service import tables_of, workshop_for_token
 
 router = APIRouter()
+logger = logging.getLogger(__name__)
 
 # Close codes in the 4000 range are ours to define (RFC 6455); phones read them.
 CLOSE_UNKNOWN_TABLE = 4404
 CLOSE_NO_SEAT = 4403
 
 
+def _error(
+    language: str,
+    command_id: str | None,
+    code: str,
+    message: str,
+    params: dict[str, Any] | None = None,
+    retry: bool = False,
+) -> str:
+    return p.dump(
+        p.Error(id=command_id, code=code, message=translate(language, message, params), retry=retry)
+    )
+
+
 @router.websocket("/ws/tables/{code}")
 async def table_socket(websocket: WebSocket, code: str) -> None:
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
+    library: Library = websocket.app.state.library
     with Session(engine) as session:
         try:
             context = find_table(session, code)
         except Refusal:
             await websocket.close(CLOSE_UNKNOWN_TABLE)
             return
-        if seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE)) is None:
+        seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))
+        if seat is None:
             await websocket.close(CLOSE_NO_SEAT)
             return
+    table_id, workshop = context.table.id, context.workshop
+    assert table_id is not None
+    language = workshop.language
+    deck = library.deck(workshop.deck_id, language)
     await websocket.accept()
-    async with hub.subscribe(channel(context.table.id)) as subscription:
+
+    def fresh_snapshot() -> str:
         with Session(engine) as session:
-            await websocket.send_text(
-                json.dumps({"type": "snapshot", **table_state(session, context)})
-            )
-        receiver = asyncio.create_task(_drain(websocket))
+            table = session.get(type(context.table), table_id)
+            current_seat = session.get(Seat, seat.id)
+            if table is None or current_seat is None:
+                raise WebSocketDisconnect(CLOSE_NO_SEAT)
+            return p.dump(snapshot(session, table, workshop, current_seat))
+
+    async def handle(raw: str, outbox: Subscription) -> None:
+        if len(raw.encode("utf-8")) > p.MAX_MESSAGE_BYTES:
+            outbox.offer(_error(language, None, "too_large", "This message is too large."))
+            return
         try:
-            while not receiver.done():
-                getter = asyncio.create_task(subscription.get())
-                done, _ = await asyncio.wait(
-                    {getter, receiver}, return_when=asyncio.FIRST_COMPLETED
+            data = json.loads(raw)
+        except ValueError:
+            outbox.offer(_error(language, None, "bad_json", "This message is not valid JSON."))
+            return
+        command_id = (
+            data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+        )
+        try:
+            message = p.CLIENT_MESSAGE.validate_python(data)
+        except ValidationError as invalid:
+            first = invalid.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            outbox.offer(
+                _error(
+                    language,
+                    command_id,
+                    "invalid",
+                    "This message is not valid (%(where)s: %(problem)s).",
+                    {"where": where, "problem": first["msg"]},
                 )
-                if getter not in done:
-                    getter.cancel()
-                    break
-                message = getter.result()
-                if message == RESYNC:
-                    with Session(engine) as session:
-                        message = json.dumps({"type": "snapshot", **table_state(session, context)})
+            )
+            return
+        if isinstance(message, p.Ping):
+            outbox.offer(p.dump(p.Pong()))
+            return
+        if isinstance(message, p.Resync):
+            outbox.offer(fresh_snapshot())
+            return
+        with Session(engine) as session:
+            current_seat = session.get(Seat, seat.id)
+            if current_seat is None:
+                raise WebSocketDisconnect(CLOSE_NO_SEAT)
+            try:
+                outcome = apply_command(session, table_id, current_seat, message, deck)
+            except Refusal as refusal:
+                session.rollback()
+                outbox.offer(
+                    _error(
+                        language,
+                        message.id,
+                        refusal.code,
+                        refusal.message,
+                        refusal.params,
+                        retry=refusal.code == "conflict",
+                    )
+                )
+                return
+        outbox.offer(p.dump(outcome.reply))
+        await publish(hub, table_id, workshop.id, outcome.events)
+
+    async with hub.subscribe(table_channel(table_id)) as subscription:
+        subscription.offer(fresh_snapshot())
+
+        async def reader() -> None:
+            while True:
+                frame = await websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    raise WebSocketDisconnect(frame.get("code", 1000))
+                raw = frame.get("text")
+                if raw is None:
+                    raw = (frame.get("bytes") or b"").decode("utf-8", errors="replace")
+                try:
+                    await handle(raw, subscription)
+                except WebSocketDisconnect:
+                    raise
+                except OperationalError:
+                    # The database is busy (locked): nothing was applied; the phone may resend.
+                    subscription.offer(
+                        _error(
+                            language, None, "busy", "The table is busy. Trying again…", retry=True
+                        )
+                    )
+                except Exception:
+                    logger.exception("command failed on table %s", table_id)
+                    subscription.offer(
+                        _error(
+                            language,
+                            None,
+                            "server_error",
+                            "Something went wrong on the server. Trying again…",
+                            retry=True,
+                        )
+                    )
+
+        async def writer() -> None:
+            while True:
+                message = await subscription.get()
+                if message == RESYNC:  # we fell behind: a snapshot replaces what was dropped
+                    message = fresh_snapshot()
                 await websocket.send_text(message)
+
+        tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                error = task.exception()
+                if isinstance(error, WebSocketDisconnect) and error.code == CLOSE_NO_SEAT:
+                    await websocket.close(CLOSE_NO_SEAT)
         except WebSocketDisconnect:
             pass
         finally:
-            receiver.cancel()
+            for task in tasks:
+                task.cancel()
 
 
-async def _drain(websocket: WebSocket) -> None:
-    """Read until the phone goes away (commands arrive with the live board)."""
-    try:
-        while True:
-            await websocket.receive_text()
-    except WebSocketDisconnect:
-        return
+@router.websocket("/ws/workshops/{workshop_id}")
+async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
+    """The facilitator's live view of every table (read-only; rounds are controlled over HTTP)."""
+    engine = websocket.app.state.engine
+    hub: Hub = websocket.app.state.hub
+    with Session(engine) as session:
+        workshop = workshop_for_token(session, websocket.query_params.get("key", ""))
+        if workshop is None or workshop.id != workshop_id:
+            await websocket.close(CLOSE_NO_SEAT)
+            return
+
+    def dashboard_snapshot() -> str:
+        with Session(engine) as session:
+            assert workshop is not None
+            tables = [table_summary(session, t) for t in tables_of(session, workshop)]
+            session.commit()  # interviews created on first look are kept
+        return json.dumps({"type": "dashboard", "tables": tables})
+
+    await websocket.accept()
+    async with hub.subscribe(workshop_channel(workshop.id)) as subscription:
+        subscription.offer(dashboard_snapshot())
+
+        async def reader() -> None:
+            while True:
+                frame = await websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    raise WebSocketDisconnect(frame.get("code", 1000))
+                if frame.get("text") == '{"type":"resync"}':
+                    subscription.offer(dashboard_snapshot())
+
+        async def writer() -> None:
+            while True:
+                message = await subscription.get()
+                await websocket.send_text(dashboard_snapshot() if message == RESYNC else message)
+
+        tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in tasks:
+                task.cancel()

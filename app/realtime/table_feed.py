@@ -1,21 +1,27 @@
-"""What a table looks like to the phones at it, and telling them when it changes."""
+"""Publishing a table's events to the phones at it and to the facilitator's dashboard."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 
 from sqlmodel import Session
 
 from app.game.roles import SINGLE_ROLES
 from app.play.service import TableContext, members
+from app.realtime import protocol as p
 from app.realtime.hub import Hub
 
 
-def channel(table_id: int | None) -> str:
+def table_channel(table_id: int | None) -> str:
     return f"table:{table_id}"
 
 
+def workshop_channel(workshop_id: str) -> str:
+    return f"workshop:{workshop_id}"
+
+
 def table_state(session: Session, context: TableContext) -> dict[str, object]:
+    """Who sits where, for the join page and its API twin."""
     held = members(session, context.table)
     taken = {m.role for m in held}
     return {
@@ -27,6 +33,10 @@ def table_state(session: Session, context: TableContext) -> dict[str, object]:
     }
 
 
-async def publish_members(hub: Hub, session: Session, context: TableContext) -> None:
-    message = {"type": "members", **table_state(session, context)}
-    await hub.publish(channel(context.table.id), json.dumps(message))
+async def publish(hub: Hub, table_id: int, workshop_id: str, events: Iterable[p.Event]) -> None:
+    """Send committed events, in order, to the table's phones and the workshop's dashboard."""
+    for event in events:
+        # The dashboard needs to know which table an event is about.
+        message = p.dump(event)
+        await hub.publish(table_channel(table_id), message)
+        await hub.publish(workshop_channel(workshop_id), message[:-1] + f',"table_id":{table_id}}}')

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Header, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
-from sqlmodel import Session
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session, select
 
 from app.deck import Library
-from app.deps import get_library, get_pages, get_session, get_settings
+from app.deps import get_hub, get_library, get_pages, get_session, get_settings
 from app.game.refusal import Refusal
-from app.models import Workshop
+from app.models import Workshop, WorkshopTable
 from app.network import phone_reachability
 from app.play.service import find_table
 from app.qr import qr_png, qr_svg
+from app.realtime.hub import Hub
 from app.settings import Settings
+from app.tables.control import ACTIONS, TableResult, control_rounds
+from app.tables.service import interview_of
 from app.tokens import format_join_code
 from app.web import Pages, base_url, request_language
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
@@ -29,6 +32,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
+HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 def _bearer(authorization: str | None) -> str:
@@ -235,3 +239,91 @@ def api_get_workshop(
     if workshop is None or workshop.id != workshop_id:
         raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
     return describe(workshop, tables_of(session, workshop), base_url(settings))
+
+
+class RoundControl(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(0, ge=0, le=30, description="for extend: how many minutes to add")
+    table: int | None = Field(None, ge=1, le=MAX_TABLES, description="one table; all when absent")
+
+
+class RoundResult(BaseModel):
+    number: int
+    ok: bool
+    status: str
+    round: int
+    code: str | None = None
+
+
+def _results(results: list[TableResult]) -> list[RoundResult]:
+    return [RoundResult(**vars(r)) for r in results]
+
+
+@router.post("/api/workshops/{workshop_id}/rounds/{action}", tags=["rounds"])
+async def api_round_action(
+    workshop_id: str,
+    action: Literal["start", "pause", "extend", "end"],
+    body: RoundControl,
+    request: Request,
+    session: SessionDep,
+    hub: HubDep,
+    library: LibraryDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> list[RoundResult]:
+    """Start (or resume), pause, extend or end the round at every table, or at one.
+
+    Starting after round 1 has ended begins round 2 with a fresh board. Needs the facilitator
+    token as bearer. Each table answers for itself: one that refuses does not stop the others.
+    """
+    workshop = workshop_for_token(session, _bearer(authorization))
+    if workshop is None or workshop.id != workshop_id:
+        raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
+    results = await control_rounds(
+        request.app.state.engine, hub, library, workshop, action, body.minutes, body.table
+    )
+    return _results(results)
+
+
+@router.post("/f/{token}/rounds", include_in_schema=False)
+async def form_round_action(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    hub: HubDep,
+    library: LibraryDep,
+    action: Annotated[str, Form()] = "",
+    minutes: Annotated[int, Form(ge=0, le=30)] = 0,
+    table: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    workshop = _facilitator_workshop(session, token)
+    number = int(table) if table.isdigit() else None
+    if action not in ACTIONS:
+        raise Refusal("unknown_action", "There is no such round action.", status=422)
+    await control_rounds(request.app.state.engine, hub, library, workshop, action, minutes, number)
+    return RedirectResponse(f"/f/{token}#rounds", status_code=303)
+
+
+@router.get("/f/{token}/tables/{number}/rounds/{round_number}.svg", include_in_schema=False)
+def facilitator_picture(
+    token: str, number: int, round_number: int, session: SessionDep
+) -> Response:
+    workshop = _facilitator_workshop(session, token)
+    table = session.exec(
+        select(WorkshopTable).where(
+            WorkshopTable.workshop_id == workshop.id, WorkshopTable.number == number
+        )
+    ).first()
+    return picture_response(session, table, round_number)
+
+
+def picture_response(session: Session, table: WorkshopTable | None, round_number: int) -> Response:
+    """The kept board picture of a round, or a clear 404 while the round is still on."""
+    if table is None or round_number not in (1, 2):
+        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
+    interview = interview_of(session, table, round_number)
+    if interview.picture_svg is None:
+        session.rollback()
+        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
+    return Response(
+        interview.picture_svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )

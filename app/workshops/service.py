@@ -42,10 +42,11 @@ def create_workshop(session: Session, data: WorkshopCreate, library: Library) ->
         facilitator_hash=hash_token(token),
     )
     session.add(workshop)
+    ms = data.round_minutes * 60_000
     for number in range(1, data.tables + 1):
-        session.add(
-            WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
-        )
+        table = WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
+        table.duration_ms = table.remaining_ms = table.round_ms = ms
+        session.add(table)
     try:
         session.commit()
     except IntegrityError:  # a join code collided (~1e-9): try once more with fresh codes

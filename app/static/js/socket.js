@@ -1,20 +1,89 @@
 // One websocket per phone, reconnecting with backoff when the venue Wi-Fi drops it.
+//
+// Phones sleep, switch networks and walk out of range; a socket can look open long after the
+// path behind it died. So we ping, and a socket that has said nothing for a while is closed
+// and reopened. Closing with 4403 (no seat) or 4404 (no table) means the page is stale.
 
-export function connectTable(code, { onMessage, onStatus }) {
+const PING_EVERY = 20_000;
+const SILENT_TOO_LONG = 45_000;
+
+export function connectTable(code, { onMessage, onOpen = () => {}, onStatus = () => {} }) {
   let delay = 500;
-  let socket;
+  let socket = null;
+  let retryTimer = null;
+  let lastHeard = 0;
+
   function open() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/tables/${encodeURIComponent(code)}`);
-    socket.addEventListener("open", () => { delay = 500; onStatus(true); });
-    socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
-    socket.addEventListener("close", (event) => {
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/tables/${encodeURIComponent(code)}`);
+    socket = ws;
+    ws.addEventListener("open", () => {
+      delay = 500;
+      lastHeard = Date.now();
+      onStatus(true);
+      onOpen();
+    });
+    ws.addEventListener("message", (event) => {
+      lastHeard = Date.now();
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return; // not ours to understand; the next snapshot will put things right
+      }
+      onMessage(message);
+    });
+    ws.addEventListener("close", (event) => {
+      if (socket !== ws) return;
+      socket = null;
       onStatus(false);
-      if (event.code === 4403 || event.code === 4404) { window.location.reload(); return; }
-      setTimeout(open, delay);
+      if (event.code === 4403 || event.code === 4404) {
+        window.location.reload();
+        return;
+      }
+      retryTimer = setTimeout(open, delay);
       delay = Math.min(delay * 2, 8000);
     });
   }
+
+  function isOpen() {
+    return socket?.readyState === WebSocket.OPEN;
+  }
+
+  // Come back at once when the phone wakes up or the network returns, not after the backoff.
+  function reconnectNow() {
+    if (socket) return;
+    open();
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+
+  setInterval(() => {
+    if (!isOpen()) return;
+    if (Date.now() - lastHeard > SILENT_TOO_LONG) {
+      // A dead path can take a minute to report its close; don't wait for it.
+      const dead = socket;
+      socket = null;
+      dead.close();
+      onStatus(false);
+      open();
+      return;
+    }
+    socket.send('{"type":"ping"}');
+  }, PING_EVERY);
+
   open();
-  return { send: (message) => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify(message)) };
+  return {
+    isOpen,
+    /** Send a message; false when offline (the caller keeps it for later). */
+    send(message) {
+      if (!isOpen()) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+  };
 }

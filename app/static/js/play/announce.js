@@ -1,0 +1,27 @@
+// Telling people what happened: quietly to screen readers, visibly for refusals.
+
+const live = document.getElementById("announce");
+const toast = document.getElementById("toast");
+const toastText = document.getElementById("toast-text");
+let toastTimer = null;
+
+/** A polite message for screen readers (visible text already shows the change). */
+export function announce(text) {
+  if (!live || !text) return;
+  // Re-setting the same text is not announced again; clear first.
+  live.textContent = "";
+  requestAnimationFrame(() => { live.textContent = text; });
+}
+
+/** A refusal or problem: shown on screen (role=alert) until dismissed or for a few seconds. */
+export function alertMessage(text) {
+  if (!toast || !text) return;
+  toastText.textContent = text;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toast.hidden = true; }, 7000);
+}
+
+document.getElementById("toast-close")?.addEventListener("click", () => {
+  toast.hidden = true;
+});

@@ -1,0 +1,1 @@
+"""Summaries: board pictures, aggregation, reports and exports."""

@@ -1,0 +1,43 @@
+"""Ends rounds whose deadline has passed, so the whistle blows even if nobody touches a phone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.deck import Library
+from app.models import WorkshopTable
+from app.realtime.hub import Hub
+from app.realtime.table_feed import publish
+from app.tables.service import due_tables, now_ms, round_action
+
+logger = logging.getLogger(__name__)
+TICK_SECONDS = 0.25
+
+
+async def expire_due_rounds(engine: Engine, hub: Hub, library: Library) -> int:
+    """One pass: end every round past its deadline. Returns how many were ended."""
+    ended = 0
+    with Session(engine) as session:
+        table_ids = due_tables(session, now_ms())
+    for table_id in table_ids:
+        with Session(engine) as session:
+            events = round_action(session, table_id, "expire", library)
+            table = session.get(WorkshopTable, table_id)
+            workshop_id = table.workshop_id if table else ""
+        if events:
+            ended += 1
+            await publish(hub, table_id, workshop_id, events)
+    return ended
+
+
+async def keep_clock(engine: Engine, hub: Hub, library: Library) -> None:
+    while True:
+        try:
+            await expire_due_rounds(engine, hub, library)
+        except Exception:  # a passing database hiccup must not stop the clock for good
+            logger.exception("clock keeper pass failed")
+        await asyncio.sleep(TICK_SECONDS)

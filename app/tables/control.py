@@ -1,0 +1,64 @@
+"""The facilitator's round controls, for one table or every table of a workshop at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.deck import Library
+from app.game.refusal import Refusal
+from app.models import Workshop, WorkshopTable
+from app.realtime.hub import Hub
+from app.realtime.table_feed import publish
+from app.tables.service import clock_of, now_ms, round_action
+
+ACTIONS = ("start", "pause", "extend", "end")
+
+
+@dataclass(frozen=True)
+class TableResult:
+    number: int
+    ok: bool
+    status: str
+    round: int
+    code: str | None = None  # the refusal's code when not ok
+
+
+async def control_rounds(
+    engine: Engine,
+    hub: Hub,
+    library: Library,
+    workshop: Workshop,
+    action: str,
+    minutes: int = 0,
+    table_number: int | None = None,
+) -> list[TableResult]:
+    """Apply `action` to one table or all; one table refusing does not stop the others."""
+    if action not in ACTIONS:
+        raise Refusal("unknown_action", "There is no such round action.", status=422)
+    with Session(engine) as session:
+        query = select(WorkshopTable).where(WorkshopTable.workshop_id == workshop.id)
+        if table_number is not None:
+            query = query.where(WorkshopTable.number == table_number)
+        targets = [(t.id, t.number) for t in session.exec(query.order_by(WorkshopTable.number))]  # type: ignore[arg-type]
+    if not targets:
+        raise Refusal("unknown_table", "There is no table with this code.", status=404)
+    results: list[TableResult] = []
+    now = now_ms()
+    for table_id, number in targets:
+        assert table_id is not None
+        with Session(engine) as session:
+            try:
+                events = round_action(session, table_id, action, library, minutes, now)
+                code = None
+            except Refusal as refusal:
+                session.rollback()
+                events, code = [], refusal.code
+            table = session.get(WorkshopTable, table_id)
+            assert table is not None
+            clock = clock_of(table)
+        await publish(hub, table_id, workshop.id, events)
+        results.append(TableResult(number, code is None, clock.status, clock.number, code))
+    return results

@@ -1,0 +1,434 @@
+"""Applying commands and round actions to a table, one transaction each, with sequence numbers.
+
+The game rules live in app.game (pure); this module loads the state, asks the rules, stores
+the result and the event, and returns the messages to send. Publishing happens after commit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.deck import Deck, Library
+from app.game import board as rules
+from app.game import clock as clocks
+from app.game.board import Board, Extent, Side
+from app.game.clock import Clock
+from app.game.permissions import check_board_command, check_note
+from app.game.refusal import Refusal
+from app.game.roles import Role
+from app.models import (
+    Interview,
+    InterviewNote,
+    Placement,
+    Seat,
+    TableEvent,
+    Workshop,
+    WorkshopTable,
+    utcnow,
+)
+from app.play.service import members
+from app.realtime import protocol as p
+from app.tables.pictures import picture_of
+
+NOTE_FIELDS = ("development", "stands_out", "recommendations", "connections", "reflection")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Outcome:
+    reply: p.Ack | p.Error
+    events: list[p.Event] = field(default_factory=list)
+
+
+# --- loading and storing ------------------------------------------------------------
+
+
+def lock_table(session: Session, table_id: int) -> WorkshopTable:
+    """The table row, locked for this transaction where the database can (PostgreSQL)."""
+    table = session.exec(
+        select(WorkshopTable).where(WorkshopTable.id == table_id).with_for_update()
+    ).one()
+    return table
+
+
+def clock_of(table: WorkshopTable) -> Clock:
+    return Clock(
+        number=table.round_number,
+        status=table.round_status,  # type: ignore[arg-type]
+        duration_ms=table.duration_ms,
+        deadline_ms=table.deadline_ms,
+        remaining_ms=table.remaining_ms,
+        started_ms=table.started_ms,
+        round_ms=table.round_ms,
+    )
+
+
+def store_clock(table: WorkshopTable, clock: Clock) -> None:
+    table.round_number = clock.number
+    table.round_status = clock.status
+    table.duration_ms = clock.duration_ms
+    table.deadline_ms = clock.deadline_ms
+    table.remaining_ms = clock.remaining_ms
+    table.started_ms = clock.started_ms
+    table.round_ms = clock.round_ms
+
+
+def interview_of(session: Session, table: WorkshopTable, number: int | None = None) -> Interview:
+    number = number or table.round_number
+    assert table.id is not None
+    found = session.exec(
+        select(Interview).where(Interview.table_id == table.id, Interview.round_number == number)
+    ).first()
+    if found is None:
+        found = Interview(table_id=table.id, round_number=number)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def board_of(session: Session, interview: Interview) -> Board:
+    found = session.exec(select(Placement).where(Placement.interview_id == interview.id))
+    # The rules' zone order, so a snapshot lists the board exactly as an event does.
+    zone_order = {zone: i for i, zone in enumerate(rules.ZONES)}
+    rows = sorted(found, key=lambda r: (zone_order[(Side(r.side), Extent(r.extent))], r.position))
+    return tuple(
+        rules.Placement(
+            card=r.card,
+            factor=r.factor,
+            side=Side(r.side),
+            extent=Extent(r.extent),
+            position=r.position,
+            explanation=r.explanation,
+            custom_name=r.custom_name,
+        )
+        for r in rows
+    )
+
+
+def save_board(session: Session, interview: Interview, board: Board) -> None:
+    rows = {
+        r.card: r
+        for r in session.exec(select(Placement).where(Placement.interview_id == interview.id))
+    }
+    wanted = {pl.card: pl for pl in board}
+    for card, row in rows.items():
+        if card not in wanted:
+            session.delete(row)
+    assert interview.id is not None
+    for card, pl in wanted.items():
+        row = rows.get(card) or Placement(
+            interview_id=interview.id, card=card, factor=pl.factor, side="", extent="", position=0
+        )
+        row.side, row.extent, row.position = pl.side.value, pl.extent.value, pl.position
+        row.explanation, row.custom_name = pl.explanation, pl.custom_name
+        session.add(row)
+
+
+def notes_of(session: Session, interview: Interview) -> dict[str, str]:
+    notes = dict.fromkeys(NOTE_FIELDS, "")
+    for note in session.exec(
+        select(InterviewNote).where(InterviewNote.interview_id == interview.id)
+    ):
+        notes[note.field] = note.text
+    return notes
+
+
+def save_note(session: Session, interview: Interview, field_name: str, text: str) -> None:
+    assert interview.id is not None
+    note = session.exec(
+        select(InterviewNote).where(
+            InterviewNote.interview_id == interview.id, InterviewNote.field == field_name
+        )
+    ).first() or InterviewNote(interview_id=interview.id, field=field_name)
+    note.text = text
+    session.add(note)
+
+
+def next_seq(
+    session: Session, table: WorkshopTable, kind: str, seat: Seat | None, command_id: str | None
+) -> int:
+    assert table.id is not None
+    table.seq += 1
+    session.add(table)
+    session.add(
+        TableEvent(
+            table_id=table.id,
+            seq=table.seq,
+            command_id=command_id,
+            seat_id=seat.id if seat else None,
+            kind=kind,
+        )
+    )
+    return table.seq
+
+
+# --- what phones see ----------------------------------------------------------------
+
+
+def placements_out(board: Board) -> list[p.PlacementOut]:
+    return [
+        p.PlacementOut(
+            card=pl.card,
+            factor=pl.factor,
+            side=pl.side.value,
+            extent=pl.extent.value,
+            position=pl.position,
+            explanation=pl.explanation,
+            custom_name=pl.custom_name,
+        )
+        for pl in board
+    ]
+
+
+def round_out(clock: Clock, now: int, whistle: bool = False) -> p.RoundOut:
+    return p.RoundOut(
+        number=clock.number,
+        status=clock.status,
+        respondent=clock.respondent.value,
+        duration_ms=clock.duration_ms,
+        deadline=clock.deadline_ms,
+        remaining_ms=clock.remaining(now),
+        look_until=clock.look_until(),
+        server_time=now,
+        whistle=whistle,
+    )
+
+
+def members_out(session: Session, table: WorkshopTable) -> list[p.Member]:
+    return [p.Member(id=m.seat_id, role=m.role.value, name=m.name) for m in members(session, table)]
+
+
+def pictures_out(session: Session, table: WorkshopTable) -> list[p.Picture]:
+    done = session.exec(
+        select(Interview)
+        .where(Interview.table_id == table.id, col(Interview.picture_svg).is_not(None))
+        .order_by(col(Interview.round_number))
+    )
+    return [
+        p.Picture(round=i.round_number, url=f"/t/{table.join_code}/rounds/{i.round_number}.svg")
+        for i in done
+    ]
+
+
+def snapshot(
+    session: Session, table: WorkshopTable, workshop: Workshop, seat: Seat | None
+) -> p.Snapshot:
+    clock = clock_of(table)
+    interview = interview_of(session, table)
+    you = None
+    if seat is not None and seat.id is not None:
+        you = p.Member(id=seat.id, role=seat.role, name=seat.display_name)
+    return p.Snapshot(
+        seq=table.seq,
+        table=p.TableInfo(
+            number=table.number,
+            code=table.join_code,
+            workshop=workshop.title,
+            language=workshop.language,
+            deck=workshop.deck_id,
+        ),
+        you=you,
+        members=members_out(session, table),
+        round=round_out(clock, now_ms()),
+        board=placements_out(board_of(session, interview)),
+        locked=clock.status == "ended",
+        notes=notes_of(session, interview),
+        pictures=pictures_out(session, table),
+    )
+
+
+# --- commands from phones -----------------------------------------------------------
+
+
+def _deck_card(deck: Deck, card_id: str) -> str:
+    try:
+        return deck.card(card_id).factor_code
+    except KeyError:
+        raise Refusal("unknown_card", "There is no such card in this deck.", status=422) from None
+
+
+def apply_command(
+    session: Session, table_id: int, seat: Seat, command: p.Command, deck: Deck
+) -> Outcome:
+    """Validate and apply one command in one transaction; a resent command id is applied once."""
+    table = lock_table(session, table_id)
+    already = session.exec(
+        select(TableEvent).where(
+            TableEvent.table_id == table_id, TableEvent.command_id == command.id
+        )
+    ).first()
+    if already is not None:
+        session.rollback()
+        return Outcome(p.Ack(id=command.id, seq=already.seq))
+    clock = clock_of(table)
+    role = Role(seat.role)
+    interview = interview_of(session, table)
+    if isinstance(command, p.Note):
+        check_note(role, command.field)
+        save_note(session, interview, command.field, command.text)
+        seq = next_seq(session, table, "note", seat, command.id)
+        event = p.Event(
+            seq=seq, kind="note", by=seat.id, command="note", field=command.field, text=command.text
+        )
+    else:
+        check_board_command(role, command.type, clock)
+        board = board_of(session, interview)
+        if isinstance(command, p.Place):
+            factor = _deck_card(deck, command.card)
+            board = rules.place(
+                board,
+                command.card,
+                factor,
+                Side(command.side),
+                Extent(command.extent),
+                command.position,
+            )
+        elif isinstance(command, p.Return):
+            board = rules.take_back(board, command.card)
+        elif isinstance(command, p.Explain):
+            board = rules.explain(board, command.card, command.text)
+        else:
+            board = rules.name_blank(board, command.card, command.text)
+        save_board(session, interview, board)
+        seq = next_seq(session, table, "board", seat, command.id)
+        event = p.Event(
+            seq=seq,
+            kind="board",
+            by=seat.id,
+            command=command.type,
+            board=placements_out(board),
+            locked=False,
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another process took this sequence number or applied this id first: say so, retryable.
+        session.rollback()
+        raise Refusal(
+            "conflict", "Someone changed the table at the same moment. Try again."
+        ) from None
+    return Outcome(p.Ack(id=command.id, seq=seq), [event])
+
+
+# --- the round clock, driven by the facilitator and by the deadline ---------------------
+
+
+def round_action(
+    session: Session,
+    table_id: int,
+    action: str,
+    library: Library,
+    minutes: int = 0,
+    now: int | None = None,
+) -> list[p.Event]:
+    now = now_ms() if now is None else now
+    table = lock_table(session, table_id)
+    workshop = session.get(Workshop, table.workshop_id)
+    assert workshop is not None
+    clock = clock_of(table)
+    whistle = False
+    if action == "start":
+        if clock.status == "ended":
+            _keep_picture(session, table, workshop, library)  # in case it was not kept yet
+        new = clocks.start(clock, now)
+    elif action == "pause":
+        new = clocks.pause(clock, now)
+    elif action == "extend":
+        new = clocks.extend(clock, minutes, now)
+    elif action == "end":
+        new = clocks.end(clock, now)
+        whistle = True
+    elif action == "expire":  # the deadline passed; another process may have ended it already
+        if not clock.is_due(now):
+            session.rollback()
+            return []
+        new = clocks.end(clock, now)
+        whistle = True
+    else:
+        raise Refusal("unknown_action", "There is no such round action.", status=422)
+    store_clock(table, new)
+    events: list[p.Event] = []
+    pictures = None
+    if new.status == "ended":
+        _keep_picture(session, table, workshop, library)
+        pictures = pictures_out(session, table)
+    seq = next_seq(session, table, "round", None, None)
+    events.append(
+        p.Event(
+            seq=seq,
+            kind="round",
+            round=round_out(new, now, whistle),
+            locked=new.status == "ended",
+            pictures=pictures,
+        )
+    )
+    if new.number != clock.number:
+        # A new interview: a fresh board and all cards back in the hand.
+        interview = interview_of(session, table)
+        seq = next_seq(session, table, "board", None, None)
+        events.append(
+            p.Event(
+                seq=seq,
+                kind="board",
+                command="reset",
+                board=placements_out(board_of(session, interview)),
+                locked=False,
+            )
+        )
+        for name in NOTE_FIELDS:
+            seq = next_seq(session, table, "note", None, None)
+            events.append(p.Event(seq=seq, kind="note", field=name, text=""))
+    session.commit()
+    return events
+
+
+def _keep_picture(
+    session: Session, table: WorkshopTable, workshop: Workshop, library: Library
+) -> None:
+    interview = interview_of(session, table, table.round_number)
+    if interview.picture_svg is not None:
+        return
+    deck = library.deck(workshop.deck_id, workshop.language)
+    interview.picture_svg = picture_of(
+        board_of(session, interview), deck, workshop, table, interview.round_number
+    )
+    interview.ended_at = utcnow()
+    session.add(interview)
+
+
+def due_tables(session: Session, now: int) -> list[int]:
+    rows = session.exec(
+        select(WorkshopTable.id).where(
+            WorkshopTable.round_status == "running", col(WorkshopTable.deadline_ms) <= now
+        )
+    )
+    return [r for r in rows if r is not None]
+
+
+def member_event(session: Session, table_id: int) -> p.Event:
+    table = lock_table(session, table_id)
+    seq = next_seq(session, table, "members", None, None)
+    event = p.Event(seq=seq, kind="members", members=members_out(session, table))
+    session.commit()
+    return event
+
+
+def table_summary(session: Session, table: WorkshopTable) -> dict[str, object]:
+    """One table as the dashboard shows it: who is there, the round, cards left and right."""
+    board = board_of(session, interview_of(session, table))
+    return {
+        "table_id": table.id,
+        "number": table.number,
+        "seq": table.seq,
+        "round": round_out(clock_of(table), now_ms()).model_dump(),
+        "members": [m.model_dump() for m in members_out(session, table)],
+        "stimulating": sum(1 for pl in board if pl.side == Side.STIMULATING),
+        "hindering": sum(1 for pl in board if pl.side == Side.HINDERING),
+    }
