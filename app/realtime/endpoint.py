@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -133,59 +134,74 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         outbox.offer(p.dump(outcome.reply))
         await publish(hub, table_id, workshop.id, outcome.events)
 
+    async def on_text(raw: str, outbox: Subscription) -> None:
+        try:
+            await handle(raw, outbox)
+        except WebSocketDisconnect:  # the seat is gone: pump() closes with 4403
+            raise
+        except OperationalError:
+            # The database is busy (locked): nothing was applied; the phone may resend.
+            outbox.offer(
+                _error(language, None, "busy", "The table is busy. Trying again…", retry=True)
+            )
+        except Exception:
+            logger.exception("command failed on table %s", table_id)
+            outbox.offer(
+                _error(
+                    language,
+                    None,
+                    "server_error",
+                    "Something went wrong on the server. Trying again…",
+                    retry=True,
+                )
+            )
+
     async with hub.subscribe(table_channel(table_id)) as subscription:
         subscription.offer(fresh_snapshot())
+        await pump(websocket, subscription, on_text, fresh_snapshot)
 
-        async def reader() -> None:
-            while True:
-                frame = await websocket.receive()
-                if frame["type"] == "websocket.disconnect":
-                    raise WebSocketDisconnect(frame.get("code", 1000))
-                raw = frame.get("text")
-                if raw is None:
-                    raw = (frame.get("bytes") or b"").decode("utf-8", errors="replace")
-                try:
-                    await handle(raw, subscription)
-                except WebSocketDisconnect:
-                    raise
-                except OperationalError:
-                    # The database is busy (locked): nothing was applied; the phone may resend.
-                    subscription.offer(
-                        _error(
-                            language, None, "busy", "The table is busy. Trying again…", retry=True
-                        )
-                    )
-                except Exception:
-                    logger.exception("command failed on table %s", table_id)
-                    subscription.offer(
-                        _error(
-                            language,
-                            None,
-                            "server_error",
-                            "Something went wrong on the server. Trying again…",
-                            retry=True,
-                        )
-                    )
 
-        async def writer() -> None:
-            while True:
-                message = await subscription.get()
-                if message == RESYNC:  # we fell behind: a snapshot replaces what was dropped
-                    message = fresh_snapshot()
-                await websocket.send_text(message)
+async def _receive_text(websocket: WebSocket) -> str:
+    frame = await websocket.receive()
+    if frame["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(frame.get("code", 1000))
+    text = frame.get("text")
+    if text is None:  # a binary frame: read it as text, and let validation refuse it
+        text = (frame.get("bytes") or b"").decode("utf-8", errors="replace")
+    return str(text)
 
-        tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                error = task.exception()
-                if isinstance(error, WebSocketDisconnect) and error.code == CLOSE_NO_SEAT:
-                    await websocket.close(CLOSE_NO_SEAT)
-        except WebSocketDisconnect:
-            pass
-        finally:
-            for task in tasks:
-                task.cancel()
+
+async def pump(
+    websocket: WebSocket,
+    subscription: Subscription,
+    on_text: Callable[[str, Subscription], Awaitable[None]],
+    snapshot_now: Callable[[], str],
+) -> None:
+    """Read the client's messages and write everything queued for it, until either side stops."""
+
+    async def reader() -> None:
+        while True:
+            await on_text(await _receive_text(websocket), subscription)
+
+    async def writer() -> None:
+        while True:
+            message = await subscription.get()
+            if message == RESYNC:  # we fell behind: a snapshot replaces what was dropped
+                message = snapshot_now()
+            await websocket.send_text(message)
+
+    tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            error = task.exception()
+            if isinstance(error, WebSocketDisconnect) and error.code == CLOSE_NO_SEAT:
+                await websocket.close(CLOSE_NO_SEAT)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 @router.websocket("/ws/workshops/{workshop_id}")
@@ -206,26 +222,11 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
             session.commit()  # interviews created on first look are kept
         return json.dumps({"type": "dashboard", "tables": tables})
 
+    async def on_text(raw: str, outbox: Subscription) -> None:
+        if raw == '{"type":"resync"}':
+            outbox.offer(dashboard_snapshot())
+
     await websocket.accept()
     async with hub.subscribe(workshop_channel(workshop.id)) as subscription:
         subscription.offer(dashboard_snapshot())
-
-        async def reader() -> None:
-            while True:
-                frame = await websocket.receive()
-                if frame["type"] == "websocket.disconnect":
-                    raise WebSocketDisconnect(frame.get("code", 1000))
-                if frame.get("text") == '{"type":"resync"}':
-                    subscription.offer(dashboard_snapshot())
-
-        async def writer() -> None:
-            while True:
-                message = await subscription.get()
-                await websocket.send_text(dashboard_snapshot() if message == RESYNC else message)
-
-        tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:
-            for task in tasks:
-                task.cancel()
+        await pump(websocket, subscription, on_text, dashboard_snapshot)

@@ -52,25 +52,37 @@ export function connectTable(code, { onMessage, onOpen = () => {}, onStatus = ()
     return socket?.readyState === WebSocket.OPEN;
   }
 
-  // Come back at once when the phone wakes up or the network returns, not after the backoff.
-  function reconnectNow() {
-    if (socket) return;
+  function reconnect() {
+    const dead = socket;
+    socket = null;
+    dead?.close();
+    onStatus(false);
     open();
   }
-  window.addEventListener("online", reconnectNow);
+
+  // Come back at once when the phone wakes up or the network returns, not after the backoff.
+  // A socket that slept with the phone may look open but be dead: ask, and give it 5 seconds.
+  function wake() {
+    if (!socket) {
+      open();
+      return;
+    }
+    if (!isOpen()) return;
+    const asked = Date.now();
+    socket.send('{"type":"ping"}');
+    setTimeout(() => {
+      if (isOpen() && lastHeard < asked) reconnect();
+    }, 5000);
+  }
+  window.addEventListener("online", wake);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") reconnectNow();
+    if (document.visibilityState === "visible") wake();
   });
 
   setInterval(() => {
     if (!isOpen()) return;
     if (Date.now() - lastHeard > SILENT_TOO_LONG) {
-      // A dead path can take a minute to report its close; don't wait for it.
-      const dead = socket;
-      socket = null;
-      dead.close();
-      onStatus(false);
-      open();
+      reconnect(); // a dead path can take a minute to report its close; don't wait for it
       return;
     }
     socket.send('{"type":"ping"}');

@@ -14,6 +14,7 @@ export const zoneName = (side, extent) => zones.get(zoneKey(side, extent))?.data
 export function createBoard({ onOpen, onPlace }) {
   const items = new Map(); // card id -> <li>
   let editable = null;
+  let drawn = false; // after the first drawing, new cards are marked as just arrived
 
   root.addEventListener("click", (event) => {
     const place = event.target.closest(".zone-place");
@@ -49,6 +50,10 @@ export function createBoard({ onOpen, onPlace }) {
       face.append(code, body);
       li.append(face);
       items.set(placement.card, li);
+      if (drawn) {
+        li.classList.add("arrived");
+        li.addEventListener("animationend", () => li.classList.remove("arrived"), { once: true });
+      }
     }
     li.dataset.factor = placement.factor;
     const face = li.firstElementChild;
@@ -73,6 +78,7 @@ export function createBoard({ onOpen, onPlace }) {
         editable = canPlace;
         items.clear(); // placed cards change from text to buttons and back
         for (const ol of lists.values()) ol.replaceChildren();
+        drawn = false;
       }
       const focused = document.activeElement?.closest?.(".placed")?.dataset.card;
       const seen = new Set();
@@ -103,6 +109,7 @@ export function createBoard({ onOpen, onPlace }) {
       }
       for (const card of items.keys()) if (!seen.has(card)) items.delete(card);
       if (focused && !document.activeElement?.closest?.(".placed")) items.get(focused)?.firstElementChild.focus();
+      drawn = true;
       root.dataset.focus = focusSide ?? "";
       root.classList.toggle("choosing", Boolean(canPlace && selected));
     },

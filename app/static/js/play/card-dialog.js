@@ -68,9 +68,15 @@ export function createCardDialog({ send, place, giveBack, cardElement }) {
   dialog.addEventListener("close", () => {
     flush();
     const closed = card;
+    const factor = deck.factorOf(closed ?? "");
     card = null;
-    // The card may have been re-drawn meanwhile; focus its current element.
-    cardElement(closed)?.querySelector(".placed-card")?.focus();
+    // Back to the card (it may have been re-drawn meanwhile), or to the hand it went back to.
+    requestAnimationFrame(() => {
+      const target = cardElement(closed)?.querySelector(".placed-card")
+        ?? document.querySelector(`#hand .hand-item[data-factor="${CSS.escape(factor)}"]:not([hidden]) .hand-card`)
+        ?? document.getElementById("hand-title");
+      target?.focus({ preventScroll: true });
+    });
   });
 
   return {

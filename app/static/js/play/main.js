@@ -4,7 +4,7 @@
 
 import { connectTable } from "../socket.js";
 import { whistle } from "../whistle.js"; // shared with the facilitator's dashboard; unlocks audio on first tap
-import { alertMessage, announce } from "./announce.js";
+import { alertMessage, announce, confirmAction } from "./announce.js";
 import { createBoard, zoneName } from "./board.js";
 import { createCardDialog } from "./card-dialog.js";
 import { createClock } from "./clock.js";
@@ -178,22 +178,22 @@ function placeFactor(factor, side, extent, position = null) {
   }
   const size = byZone(board).get(zoneKey(side, extent)).length;
   send({ type: "place", card, side, extent, position: position ?? size });
-  announce(t("said.placed", { card: deck.label(factor), zone: zoneName(side, extent) }));
+  confirmAction(t("said.placed", { card: deck.label(factor), zone: zoneName(side, extent) }));
   return card;
 }
 
 function moveCard(placement, side, extent, position) {
   send({ type: "place", card: placement.card, side, extent, position });
   if (side === placement.side && extent === placement.extent) {
-    announce(t("said.moved", { card: deck.label(placement), n: position + 1 }));
+    confirmAction(t("said.moved", { card: deck.label(placement), n: position + 1 }));
   } else {
-    announce(t("said.placed", { card: deck.label(placement), zone: zoneName(side, extent) }));
+    confirmAction(t("said.placed", { card: deck.label(placement), zone: zoneName(side, extent) }));
   }
 }
 
 function giveBack(placement) {
   send({ type: "return", card: placement.card });
-  announce(t("said.returned", { card: deck.label(placement) }));
+  confirmAction(t("said.returned", { card: deck.label(placement) }));
 }
 
 function choose(factor) {
