@@ -30,6 +30,7 @@ export function alertMessage(text) {
   if (!toast || !text) return;
   toastText.textContent = text;
   toast.hidden = false;
+  if (flashBox) flashBox.hidden = true; // the refusal matters more than what we thought happened
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { toast.hidden = true; }, 7000);
 }

@@ -31,13 +31,16 @@ export function createCardDialog({ send, place, giveBack, cardElement }) {
     $("cd-name-box").hidden = !blank;
     if (blank) name.show(placement.custom_name);
     explain.show(placement.explanation);
+    let anyTaken = false;
     for (const button of dialog.querySelectorAll(".target")) {
       const here = button.dataset.side === placement.side && button.dataset.extent === placement.extent;
       const taken = deck.sideTaken(board, placement.factor, button.dataset.side, placement.card);
       button.disabled = here || taken;
       button.setAttribute("aria-pressed", String(here));
       button.title = taken ? t("taken") : "";
+      anyTaken ||= taken;
     }
+    dialog.querySelector(".targets-note").hidden = !anyTaken;
     $("cd-up").disabled = placement.position === 0;
     $("cd-down").disabled = placement.position >= zone.length - 1;
   }

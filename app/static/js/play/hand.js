@@ -49,6 +49,8 @@ export function createHand({ onSelect, onPlace, onCancel }) {
           lies.dataset.side = left_ ? "stimulating" : "hindering";
         }
         group.hidden = !groupAny;
+        const jump = root.querySelector(`.hand-jump [data-category="${CSS.escape(group.dataset.category)}"]`);
+        if (jump) jump.hidden = !groupAny;
         any ||= groupAny;
       }
       empty.hidden = any;
@@ -56,11 +58,14 @@ export function createHand({ onSelect, onPlace, onCancel }) {
       tray.hidden = !(canPlace && selected);
       if (canPlace && selected) {
         trayName.textContent = deck.label(selected);
+        let anyTaken = false;
         for (const target of tray.querySelectorAll(".target")) {
           const taken = deck.sideTaken(board, selected, target.dataset.side);
           target.disabled = taken;
           target.title = taken ? t("taken") : "";
+          anyTaken ||= taken;
         }
+        tray.querySelector(".targets-note").hidden = !anyTaken;
       }
       document.body.classList.toggle("tray-open", !tray.hidden);
     },

@@ -34,6 +34,9 @@ let online = false;
 let everOnline = false;
 let savedSomething = false;
 let resyncTimer = null;
+let retries = 0; // "busy" answers in a row, for backing off
+let retryTimer = null;
+let roundNumber = null;
 let drawPending = false;
 let wasDrawn = false;
 
@@ -121,8 +124,6 @@ function refused(message) {
   resync();
 }
 
-let retries = 0;
-let retryTimer = null;
 function retryAll() {
   if (retries >= 5) return false;
   retries += 1;
@@ -134,14 +135,13 @@ function retryAll() {
 /** Our seat gone or our role changed (on another tab)? The server decides what page to show. */
 function checkSeat(members, you) {
   const me = members.find((m) => m.id === mySeat);
-  if ((you === null) || !me || me.role !== myRole) {
+  if (you === null || !me || me.role !== myRole) {
     window.location.reload();
     return false;
   }
   return true;
 }
 
-let roundNumber = null;
 function roundChanged(round, { blow = false }) {
   clock.setRound(round);
   if (blow) whistle();
@@ -324,7 +324,7 @@ function render() {
 
   const { round } = state;
   $("round-label").textContent = `${t("round", { n: round.number })} · ${t("sharing", { role: t(`role.${round.respondent}`) })}`;
-  if (state.locked && !root.classList.contains("locked") && wasDrawn) announce($("locked").textContent.trim());
+  if (state.locked && !root.classList.contains("locked") && wasDrawn) announce($("locked").querySelector("p").textContent);
   wasDrawn = true;
   root.classList.toggle("locked", state.locked);
   $("locked").hidden = !state.locked;
