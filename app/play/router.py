@@ -25,10 +25,10 @@ from app.play.service import (
 from app.realtime.hub import Hub
 from app.realtime.table_feed import publish, table_state
 from app.settings import Settings
-from app.tables.service import member_event
+from app.tables.pictures import svg_response
+from app.tables.service import kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, Pages, request_language, translate
-from app.workshops.router import picture_response
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -216,4 +216,4 @@ def round_picture(code: str, round_number: int, request: Request, session: Sessi
     context = find_table(session, code)
     if seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE)) is None:
         raise Refusal("no_seat", "Take a seat at this table first.", status=403)
-    return picture_response(session, context.table, round_number)
+    return svg_response(kept_picture(session, context.table, round_number))

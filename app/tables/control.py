@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -17,8 +16,9 @@ from app.tables.service import clock_of, now_ms, round_action
 ACTIONS = ("start", "pause", "extend", "end")
 
 
-@dataclass(frozen=True)
-class TableResult:
+class TableResult(BaseModel):
+    """How one table answered a round action (the API returns a list of these)."""
+
     number: int
     ok: bool
     status: str
@@ -60,5 +60,9 @@ async def control_rounds(
             assert table is not None
             clock = clock_of(table)
         await publish(hub, table_id, workshop.id, events)
-        results.append(TableResult(number, code is None, clock.status, clock.number, code))
+        results.append(
+            TableResult(
+                number=number, ok=code is None, status=clock.status, round=clock.number, code=code
+            )
+        )
     return results

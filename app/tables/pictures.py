@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+
 from app.deck import Deck
 from app.game.board import BLANK_FACTOR, Board
 from app.models import Workshop, WorkshopTable
@@ -45,3 +47,7 @@ def picture_of(
         footer=f"{workshop.title} · {workshop.date.strftime('%d-%m-%Y')}",
     )
     return render_board_svg(cards, labels)
+
+
+def svg_response(svg: str) -> Response:
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

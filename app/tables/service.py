@@ -335,8 +335,6 @@ def round_action(
     clock = clock_of(table)
     whistle = False
     if action == "start":
-        if clock.status == "ended":
-            _keep_picture(session, table, workshop, library)  # in case it was not kept yet
         new = clocks.start(clock, now)
     elif action == "pause":
         new = clocks.pause(clock, now)
@@ -401,6 +399,17 @@ def _keep_picture(
     )
     interview.ended_at = utcnow()
     session.add(interview)
+
+
+def kept_picture(session: Session, table: WorkshopTable | None, round_number: int) -> str:
+    """The SVG kept when a round ended, or a clear 404 while the round is still on."""
+    if table is None or round_number not in range(1, clocks.ROUNDS + 1):
+        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
+    interview = interview_of(session, table, round_number)
+    if interview.picture_svg is None:
+        session.rollback()  # don't keep an interview row created just to look
+        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
+    return interview.picture_svg
 
 
 def due_tables(session: Session, now: int) -> list[int]:

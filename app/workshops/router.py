@@ -20,8 +20,9 @@ from app.play.service import find_table
 from app.qr import qr_png, qr_svg
 from app.realtime.hub import Hub
 from app.settings import Settings
-from app.tables.control import ACTIONS, TableResult, control_rounds
-from app.tables.service import interview_of
+from app.tables.control import TableResult, control_rounds
+from app.tables.pictures import svg_response
+from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import Pages, base_url, request_language
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
@@ -138,6 +139,14 @@ def _form_errors(problem: ValidationError | Refusal) -> dict[str, str]:
     }
 
 
+def _api_workshop(session: Session, workshop_id: str, authorization: str | None) -> Workshop:
+    """The workshop behind the bearer facilitator token, if it is the one asked for."""
+    workshop = workshop_for_token(session, _bearer(authorization))
+    if workshop is None or workshop.id != workshop_id:
+        raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
+    return workshop
+
+
 def _facilitator_workshop(session: Session, token: str) -> Workshop:
     workshop = workshop_for_token(session, token)
     if workshop is None:
@@ -235,9 +244,7 @@ def api_get_workshop(
     authorization: Annotated[str | None, Header()] = None,
 ) -> WorkshopOut:
     """A workshop and its tables. Needs the facilitator token (from the facilitator link) as bearer."""
-    workshop = workshop_for_token(session, _bearer(authorization))
-    if workshop is None or workshop.id != workshop_id:
-        raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
+    workshop = _api_workshop(session, workshop_id, authorization)
     return describe(workshop, tables_of(session, workshop), base_url(settings))
 
 
@@ -245,18 +252,6 @@ class RoundControl(BaseModel):
     model_config = ConfigDict(extra="forbid")
     minutes: int = Field(0, ge=0, le=30, description="for extend: how many minutes to add")
     table: int | None = Field(None, ge=1, le=MAX_TABLES, description="one table; all when absent")
-
-
-class RoundResult(BaseModel):
-    number: int
-    ok: bool
-    status: str
-    round: int
-    code: str | None = None
-
-
-def _results(results: list[TableResult]) -> list[RoundResult]:
-    return [RoundResult(**vars(r)) for r in results]
 
 
 @router.post("/api/workshops/{workshop_id}/rounds/{action}", tags=["rounds"])
@@ -269,19 +264,16 @@ async def api_round_action(
     hub: HubDep,
     library: LibraryDep,
     authorization: Annotated[str | None, Header()] = None,
-) -> list[RoundResult]:
+) -> list[TableResult]:
     """Start (or resume), pause, extend or end the round at every table, or at one.
 
     Starting after round 1 has ended begins round 2 with a fresh board. Needs the facilitator
     token as bearer. Each table answers for itself: one that refuses does not stop the others.
     """
-    workshop = workshop_for_token(session, _bearer(authorization))
-    if workshop is None or workshop.id != workshop_id:
-        raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
-    results = await control_rounds(
+    workshop = _api_workshop(session, workshop_id, authorization)
+    return await control_rounds(
         request.app.state.engine, hub, library, workshop, action, body.minutes, body.table
     )
-    return _results(results)
 
 
 @router.post("/f/{token}/rounds", include_in_schema=False)
@@ -297,8 +289,6 @@ async def form_round_action(
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
     number = int(table) if table.isdigit() else None
-    if action not in ACTIONS:
-        raise Refusal("unknown_action", "There is no such round action.", status=422)
     await control_rounds(request.app.state.engine, hub, library, workshop, action, minutes, number)
     return RedirectResponse(f"/f/{token}#rounds", status_code=303)
 
@@ -313,17 +303,4 @@ def facilitator_picture(
             WorkshopTable.workshop_id == workshop.id, WorkshopTable.number == number
         )
     ).first()
-    return picture_response(session, table, round_number)
-
-
-def picture_response(session: Session, table: WorkshopTable | None, round_number: int) -> Response:
-    """The kept board picture of a round, or a clear 404 while the round is still on."""
-    if table is None or round_number not in (1, 2):
-        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
-    interview = interview_of(session, table, round_number)
-    if interview.picture_svg is None:
-        session.rollback()
-        raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
-    return Response(
-        interview.picture_svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
-    )
+    return svg_response(kept_picture(session, table, round_number))
