@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.deck import Library
@@ -36,3 +37,10 @@ def get_pages(request: Request) -> Pages:
 def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+PagesDep = Annotated[Pages, Depends(get_pages)]
+HubDep = Annotated[Hub, Depends(get_hub)]

@@ -21,6 +21,7 @@ from app.play.router import router as play_router
 from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import MemoryHub
 from app.settings import ROOT, Settings, get_settings
+from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
 from app.web import Pages, request_language, translate
 from app.workshops.router import router as workshops_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workshops_router)
     app.include_router(play_router)
     app.include_router(realtime_router)
+    app.include_router(summary_router)
     app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -87,6 +87,11 @@ class Seat(SQLModel, table=True):
     display_name: str = Field(default="", max_length=40)
     device_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # A phone with an open socket keeps pushing this forward; past it, the phone is away.
+    # Stored, not kept in memory, so that every server process sees the same presence.
+    connected_until_ms: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
 
 
 def _fk(target: str) -> Column:
@@ -144,4 +149,19 @@ class TableEvent(SQLModel, table=True):
     command_id: str | None = Field(default=None, max_length=64)
     seat_id: int | None = None
     kind: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to a workshop's summary, which the facilitator can revoke."""
+
+    __tablename__ = "share_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("workshop.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)

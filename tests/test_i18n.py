@@ -30,6 +30,8 @@ def test_every_message_is_translated_to_dutch(tmp_path: Path) -> None:
             "respond:4",
             "-k",
             "_error:4",
+            "-k",
+            "translate:2",
             "--no-location",
             "-o",
             str(pot),

@@ -14,6 +14,8 @@ NOTE_WRITERS: dict[str, frozenset[Role]] = {
     "connections": frozenset({Role.REPORTER}),
     "reflection": frozenset({Role.OBSERVER}),
 }
+# The record of one interview, in the order the report prints it.
+NOTE_FIELDS: tuple[str, ...] = tuple(NOTE_WRITERS)
 
 
 def board_movers(clock: Clock) -> frozenset[Role]:

@@ -19,6 +19,11 @@ DEFAULT_LANGUAGE = "nl"
 CATALOGUE_DIR = Path(__file__).resolve().parent
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
+    """Mark a message for extraction where it is translated later (in another language)."""
+    return message
+
+
 def catalogue_path(language: str) -> Path:
     return CATALOGUE_DIR / language / "LC_MESSAGES" / "messages.po"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.deck import Library
-from app.deps import get_hub, get_pages, get_session, get_settings
+from app.deps import HubDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
 from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
 from app.play.service import (
@@ -28,13 +28,9 @@ from app.settings import Settings
 from app.tables.pictures import svg_response
 from app.tables.service import kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
-from app.web import LANGUAGE_COOKIE, Pages, request_language, translate
+from app.web import LANGUAGE_COOKIE, request_language, translate
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-PagesDep = Annotated[Pages, Depends(get_pages)]
-HubDep = Annotated[Hub, Depends(get_hub)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 DEVICE_COOKIE = "ks_device"
 ONE_YEAR = 365 * 24 * 3600
@@ -172,6 +168,7 @@ class SeatRequest(BaseModel):
 
 
 class SeatOut(BaseModel):
+    id: int = Field(description="the seat's id, as member lists and events name it")
     role: Role
     name: str
     table: int
@@ -202,7 +199,9 @@ async def api_take_seat(
     seat = take_seat(session, context, token, body.role, body.name)
     await _members_changed(hub, session, context)
     set_device_cookie(response, token, settings)
+    assert seat.id is not None
     return SeatOut(
+        id=seat.id,
         role=Role(seat.role),
         name=seat.display_name,
         table=context.table.number,

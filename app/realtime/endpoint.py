@@ -25,7 +25,8 @@ from app.play.service import find_table, seat_of_device
 from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
 from app.realtime.table_feed import publish, table_channel, workshop_channel
-from app.tables.service import apply_command, snapshot, table_summary
+from app.tables.presence import connected_seats, mark_connected, mark_gone
+from app.tables.service import apply_command, now_ms, snapshot, table_summary
 from app.web import translate
 from app.workshops.service import tables_of, workshop_for_token
 
@@ -62,9 +63,10 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             await websocket.close(CLOSE_UNKNOWN_TABLE)
             return
         seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))
-        if seat is None:
+        if seat is None or seat.id is None:
             await websocket.close(CLOSE_NO_SEAT)
             return
+        seat_id: int = seat.id
     table_id, workshop = context.table.id, context.workshop
     assert table_id is not None
     language = workshop.language
@@ -108,6 +110,10 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             return
         if isinstance(message, p.Ping):
             outbox.offer(p.dump(p.Pong()))
+            with Session(engine) as session:
+                came_back = mark_connected(session, seat_id, now_ms())
+            if came_back:
+                await presence_changed()
             return
         if isinstance(message, p.Resync):
             outbox.offer(fresh_snapshot())
@@ -156,9 +162,23 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 )
             )
 
+    async def presence_changed() -> None:
+        with Session(engine) as session:
+            online = connected_seats(session, table_id, now_ms())
+        message = {"type": "presence", "table_id": table_id, "online": online}
+        await hub.publish(workshop_channel(workshop.id), json.dumps(message))
+
     async with hub.subscribe(table_channel(table_id)) as subscription:
         subscription.offer(fresh_snapshot())
-        await pump(websocket, subscription, on_text, fresh_snapshot)
+        with Session(engine) as session:
+            mark_connected(session, seat_id, now_ms(), force=True)
+        await presence_changed()
+        try:
+            await pump(websocket, subscription, on_text, fresh_snapshot)
+        finally:
+            with Session(engine) as session:
+                mark_gone(session, seat_id)
+            await presence_changed()
 
 
 async def _receive_text(websocket: WebSocket) -> str:

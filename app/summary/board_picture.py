@@ -17,11 +17,22 @@ every piece of text is escaped, since all of it is user input or translation.
 
 from __future__ import annotations
 
-import re
-import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+
+from app.summary.svg import (
+    FONT,
+    INK,
+    MUTED,
+    clean,
+    open_tag,
+    shorten,
+    tag,
+    tag_text,
+    text_lines,
+    text_node,
+    wrap,
+)
 
 SIDES = ("stimulating", "hindering")
 EXTENTS = ("limited", "large")
@@ -39,19 +50,6 @@ CARD_WIDTH = ZONE_WIDTH - 2 * CARD_INSET
 CARD_PAD = 12
 CARD_GAP = 10
 EMPTY_ZONE_HEIGHT = 56
-
-FONT = "system-ui, sans-serif"
-INK = "#1c2321"
-MUTED = "#4f5955"
-# No font metrics here, so text is wrapped by character count with an average glyph
-# width in em. These are a little above DejaVu Sans (a wide fallback font) measured on
-# Dutch text; the cards also clip their text, so a line of wide glyphs cannot spill out.
-EM_REGULAR = 0.55
-EM_BOLD = 0.62
-
-# Characters XML 1.0 forbids even when escaped (control characters, lone surrogates).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -129,21 +127,21 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
     for card in sorted(cards, key=lambda c: c.position):
         zones[(card.side, card.extent)].append(_CardBox.of(card))
 
-    heading = _wrap(labels.heading, WIDTH - 2 * MARGIN, 26, bold=True, max_lines=2)
+    heading = wrap(labels.heading, WIDTH - 2 * MARGIN, 26, bold=True, max_lines=2)
     side_headers = {
-        side: _wrap(
+        side: wrap(
             getattr(labels, side), HALF_WIDTH - 2 * HALF_PAD - 36, 20, bold=True, max_lines=2
         )
         for side in SIDES
     }
     zone_headers = {
-        extent: _wrap(
+        extent: wrap(
             getattr(labels, extent), ZONE_WIDTH - 2 * CARD_INSET - 44, 16, bold=True, max_lines=2
         )
         for extent in EXTENTS
     }
-    empty = _wrap(labels.empty, CARD_WIDTH, 14, bold=False, max_lines=2)
-    footer = _wrap(labels.footer, WIDTH - 2 * MARGIN, 13, bold=False, max_lines=2)
+    empty = wrap(labels.empty, CARD_WIDTH, 14, bold=False, max_lines=2)
+    footer = wrap(labels.footer, WIDTH - 2 * MARGIN, 13, bold=False, max_lines=2)
 
     # Vertical rhythm: every zone in the picture shares one header height and one column
     # height, so the four columns line up like the printed board.
@@ -164,28 +162,28 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
 
     out: list[str] = []
     out.append(
-        _open(
+        open_tag(
             "svg",
             xmlns="http://www.w3.org/2000/svg",
             viewBox=f"0 0 {WIDTH} {height}",
             width=WIDTH,
             height=height,
             role="img",
-            **{"aria-label": _clean(labels.heading), "font-family": FONT, "fill": INK},
+            **{"aria-label": clean(labels.heading), "font-family": FONT, "fill": INK},
         )
     )
-    out.append(f"<title>{_text_node(labels.heading)}</title>")
-    out.append(f"<desc>{_text_node(_describe(zones, labels))}</desc>")
-    out.append(_tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"))
+    out.append(f"<title>{text_node(labels.heading)}</title>")
+    out.append(f"<desc>{text_node(_describe(zones, labels))}</desc>")
+    out.append(tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"))
     out.extend(
-        _lines(heading, MARGIN, heading_top + 26, 32, **{"font-size": 26, "font-weight": 700})
+        text_lines(heading, MARGIN, heading_top + 26, 32, **{"font-size": 26, "font-weight": 700})
     )
 
     for index, side in enumerate(SIDES):
         palette = _PALETTES[side]
         half_x = MARGIN + index * (HALF_WIDTH + HALF_GAP)
         out.append(
-            _tag(
+            tag(
                 "rect",
                 x=half_x,
                 y=halves_top,
@@ -199,7 +197,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
         )
         out.append(_marker(half_x + HALF_PAD, halves_top + 14, palette.sign, palette, size=28))
         out.extend(
-            _lines(
+            text_lines(
                 side_headers[side],
                 half_x + HALF_PAD + 36,
                 halves_top + 35,
@@ -215,7 +213,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
         zone_x = half_x + HALF_PAD + (column % 2) * (ZONE_WIDTH + ZONE_GAP)
         sign = palette.sign * (2 if extent == "large" else 1)
         out.append(
-            _tag(
+            tag(
                 "rect",
                 x=zone_x,
                 y=zones_top,
@@ -227,7 +225,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
         )
         out.append(_marker(zone_x + CARD_INSET, zones_top + 12, sign, palette, size=24, width=34))
         out.extend(
-            _lines(
+            text_lines(
                 zone_headers[extent],
                 zone_x + CARD_INSET + 44,
                 zones_top + 30,
@@ -239,7 +237,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
         boxes = zones[(side, extent)]
         if not boxes:
             out.extend(
-                _lines(
+                text_lines(
                     empty,
                     zone_x + ZONE_WIDTH / 2,
                     cards_top + 32,
@@ -253,7 +251,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
             out.extend(box.draw(zone_x + CARD_INSET, y, palette, sign))
             y += box.height + CARD_GAP
 
-    out.extend(_lines(footer, MARGIN, footer_top + 13, 18, fill=MUTED, **{"font-size": 13}))
+    out.extend(text_lines(footer, MARGIN, footer_top + 13, 18, fill=MUTED, **{"font-size": 13}))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -270,12 +268,12 @@ class _CardBox:
     @classmethod
     def of(cls, card: PictureCard) -> _CardBox:
         text_width = CARD_WIDTH - 2 * CARD_PAD
-        explanation = _shorten(_clean(card.explanation), EXPLANATION_CHARS)
+        explanation = shorten(clean(card.explanation), EXPLANATION_CHARS)
         return cls(
             card=card,
-            code=_shorten(_clean(card.code), 12),
-            title=_wrap(_card_title(card), text_width, 16, bold=True, max_lines=3),
-            explanation=_wrap(explanation, text_width, 13.5, bold=False, max_lines=4),
+            code=shorten(clean(card.code), 12),
+            title=wrap(_card_title(card), text_width, 16, bold=True, max_lines=3),
+            explanation=wrap(explanation, text_width, 13.5, bold=False, max_lines=4),
         )
 
     _title_baseline = 48  # below the row with the code and the marker
@@ -299,18 +297,18 @@ class _CardBox:
         if palette.dash:
             border["stroke-dasharray"] = palette.dash
         parts = [
-            _open(
+            open_tag(
                 "g",
                 **{
                     "data-code": self.code,
-                    "data-category": _clean(card.category),
+                    "data-category": clean(card.category),
                     "data-side": card.side,
                     "data-extent": card.extent,
                     "data-position": card.position,
                 },
             ),
             # A soft offset shadow, drawn as a plain rect: a filter would need an id.
-            _tag(
+            tag(
                 "rect",
                 x=x,
                 y=y + 2,
@@ -320,7 +318,7 @@ class _CardBox:
                 fill="#000000",
                 **{"fill-opacity": 0.07},
             ),
-            _tag(
+            tag(
                 "rect",
                 x=x,
                 y=y,
@@ -332,8 +330,8 @@ class _CardBox:
                 **{"class": "card", **border},
             ),
             # A nested <svg> clips its content to the card without needing a clipPath id.
-            _open("svg", x=x, y=y, width=CARD_WIDTH, height=self.height, overflow="hidden"),
-            _tag_text(
+            open_tag("svg", x=x, y=y, width=CARD_WIDTH, height=self.height, overflow="hidden"),
+            tag_text(
                 "text",
                 self.code,
                 x=CARD_PAD,
@@ -344,7 +342,7 @@ class _CardBox:
             _marker(CARD_WIDTH - CARD_PAD - 30, 10, sign, palette, size=22, width=30),
         ]
         parts.extend(
-            _lines(
+            text_lines(
                 self.title,
                 CARD_PAD,
                 self._title_baseline,
@@ -354,7 +352,7 @@ class _CardBox:
             )
         )
         parts.extend(
-            _lines(
+            text_lines(
                 self.explanation,
                 CARD_PAD,
                 self._explanation_baseline,
@@ -375,8 +373,8 @@ def _card_title(card: PictureCard) -> str:
     (and "Other, namely …" likewise), so no Dutch is written into code; a title without a
     trailing ellipsis gets a colon instead.
     """
-    title = _clean(card.title)
-    name = _clean(card.custom_name)
+    title = clean(card.title)
+    name = clean(card.custom_name)
     if not name:
         return title
     stem = title.rstrip(" .…")
@@ -396,31 +394,10 @@ def _describe(zones: dict[tuple[str, str], list[_CardBox]], labels: PictureLabel
             for box in boxes
         )
         parts.append(
-            f"{_clean(getattr(labels, side))} / {_clean(getattr(labels, extent))}: "
-            f"{listed or _clean(labels.empty)}."
+            f"{clean(getattr(labels, side))} / {clean(getattr(labels, extent))}: "
+            f"{listed or clean(labels.empty)}."
         )
     return " ".join(parts)
-
-
-def _clean(text: str) -> str:
-    """Text safe to put in XML: forbidden characters dropped, all whitespace runs one space."""
-    return " ".join(_NOT_XML.sub("", text).split())
-
-
-def _shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, cut at a word boundary where there is one, plus "…"."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut and text[limit - 1] != " ":
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:") + _ELLIPSIS
-
-
-def _wrap(text: str, width: float, font_size: float, *, bold: bool, max_lines: int) -> list[str]:
-    """Lines that fit ``width`` units by character count; the last one ends in "…" if cut."""
-    chars = max(4, int(width / (font_size * (EM_BOLD if bold else EM_REGULAR))))
-    return textwrap.wrap(_clean(text), chars, max_lines=max_lines, placeholder=" " + _ELLIPSIS)
 
 
 def _marker(
@@ -430,7 +407,7 @@ def _marker(
     pill_width = width or size
     return "".join(
         [
-            _tag(
+            tag(
                 "rect",
                 x=x,
                 y=y,
@@ -439,7 +416,7 @@ def _marker(
                 rx=size / 2,
                 fill=palette.ink,
             ),
-            _tag_text(
+            tag_text(
                 "text",
                 sign,
                 x=x + pill_width / 2,
@@ -453,38 +430,3 @@ def _marker(
             ),
         ]
     )
-
-
-def _lines(
-    lines: Iterable[str], x: float, baseline: float, step: float, **attrs: object
-) -> list[str]:
-    return [
-        _tag_text("text", line, x=x, y=baseline + index * step, **attrs)
-        for index, line in enumerate(lines)
-    ]
-
-
-def _attrs(attrs: dict[str, object]) -> str:
-    return "".join(f" {name}={quoteattr(_value(value))}" for name, value in attrs.items())
-
-
-def _value(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.1f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
-def _open(name: str, **attrs: object) -> str:
-    return f"<{name}{_attrs(attrs)}>"
-
-
-def _tag(name: str, **attrs: object) -> str:
-    return f"<{name}{_attrs(attrs)}/>"
-
-
-def _tag_text(name: str, text: str, **attrs: object) -> str:
-    return f"<{name}{_attrs(attrs)}>{_text_node(text)}</{name}>"
-
-
-def _text_node(text: str) -> str:
-    return escape(_clean(text))

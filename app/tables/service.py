@@ -7,6 +7,7 @@ the result and the event, and returns the messages to send. Publishing happens a
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from app.game import board as rules
 from app.game import clock as clocks
 from app.game.board import Board, Extent, Side
 from app.game.clock import Clock
-from app.game.permissions import check_board_command, check_note
+from app.game.permissions import NOTE_FIELDS, check_board_command, check_note
 from app.game.refusal import Refusal
 from app.game.roles import Role
 from app.models import (
@@ -33,8 +34,7 @@ from app.models import (
 from app.play.service import members
 from app.realtime import protocol as p
 from app.tables.pictures import picture_of
-
-NOTE_FIELDS = ("development", "stands_out", "recommendations", "connections", "reflection")
+from app.tables.presence import connected_seats
 
 
 def now_ms() -> int:
@@ -94,8 +94,13 @@ def interview_of(session: Session, table: WorkshopTable, number: int | None = No
 
 
 def board_of(session: Session, interview: Interview) -> Board:
-    found = session.exec(select(Placement).where(Placement.interview_id == interview.id))
-    # The rules' zone order, so a snapshot lists the board exactly as an event does.
+    return board_from_rows(
+        session.exec(select(Placement).where(Placement.interview_id == interview.id))
+    )
+
+
+def board_from_rows(found: Iterable[Placement]) -> Board:
+    """Stored placements as the rules' board, in the rules' zone order (as events list it)."""
     zone_order = {zone: i for i, zone in enumerate(rules.ZONES)}
     rows = sorted(found, key=lambda r: (zone_order[(Side(r.side), Extent(r.extent))], r.position))
     return tuple(
@@ -431,7 +436,10 @@ def member_event(session: Session, table_id: int) -> p.Event:
 
 def table_summary(session: Session, table: WorkshopTable) -> dict[str, object]:
     """One table as the dashboard shows it: who is there, the round, cards left and right."""
-    board = board_of(session, interview_of(session, table))
+    interview = interview_of(session, table)
+    board = board_of(session, interview)
+    notes = notes_of(session, interview)
+    assert table.id is not None
     return {
         "table_id": table.id,
         "number": table.number,
@@ -440,4 +448,7 @@ def table_summary(session: Session, table: WorkshopTable) -> dict[str, object]:
         "members": [m.model_dump() for m in members_out(session, table)],
         "stimulating": sum(1 for pl in board if pl.side == Side.STIMULATING),
         "hindering": sum(1 for pl in board if pl.side == Side.HINDERING),
+        "online": connected_seats(session, table.id, now_ms()),
+        # Has the reporter written anything yet (the observer's reflection aside)?
+        "recorded": any(notes[f].strip() for f in NOTE_FIELDS if f != "reflection"),
     }

@@ -6,34 +6,28 @@ import datetime as dt
 import hmac
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Header, Request, Response
+from fastapi import APIRouter, Form, Header, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from app.deck import Library
-from app.deps import get_hub, get_library, get_pages, get_session, get_settings
+from app.deps import HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.network import phone_reachability
 from app.play.service import find_table
 from app.qr import qr_png, qr_svg
-from app.realtime.hub import Hub
 from app.settings import Settings
 from app.tables.control import TableResult, control_rounds
 from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
-from app.web import Pages, base_url, request_language
+from app.web import base_url, request_language
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
 from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-LibraryDep = Annotated[Library, Depends(get_library)]
-PagesDep = Annotated[Pages, Depends(get_pages)]
-HubDep = Annotated[Hub, Depends(get_hub)]
 
 
 def _bearer(authorization: str | None) -> str:

@@ -1,11 +1,15 @@
-// The facilitator's live view: every table's round, clock, cards and people, and the whistle.
+// The facilitator's live view: every table's round, clock, cards, people and record, the
+// tables that need help, and the whistle.
 import { whistle } from "./whistle.js";
+import { connectWorkshop, showStatus } from "./workshop_feed.js";
 
 const panel = document.getElementById("rounds");
-const status = document.getElementById("dash-status");
 const announce = document.getElementById("dash-announce");
+const helpSummary = document.getElementById("help-summary");
 const labels = document.getElementById("dash-labels").content;
 const word = (k) => labels.querySelector(`[data-k="${k}"]`)?.textContent ?? k;
+const ROLES = ["interviewer", "respondent1", "respondent2", "reporter", "observer"];
+const NO_CARDS_AFTER = 5 * 60_000;
 const tables = new Map(); // table_id -> summary
 let offset = 0; // server clock minus ours
 
@@ -21,6 +25,40 @@ function remaining(round) {
   return round.remaining_ms;
 }
 
+// Why a table may need the facilitator: said in words, not only by colour.
+function needsHelp(t) {
+  const reasons = [];
+  const online = new Set(t.online ?? []);
+  if (!t.members.some((m) => m.role === t.round.respondent)) reasons.push(word("help-no-respondent"));
+  if (online.size === 0) reasons.push(word("help-nobody"));
+  const played = t.round.duration_ms - remaining(t.round);
+  if (t.round.status !== "waiting" && t.round.status !== "ended" && played >= NO_CARDS_AFTER && t.stimulating + t.hindering === 0) {
+    reasons.push(word("help-no-cards"));
+  }
+  return reasons;
+}
+
+function seatsCell(t) {
+  const online = new Set(t.online ?? []);
+  const list = document.createElement("ul");
+  list.className = "seat-chips";
+  for (const role of ROLES) {
+    const holders = t.members.filter((m) => m.role === role);
+    const item = document.createElement("li");
+    const connected = holders.some((m) => online.has(m.id));
+    const state = connected ? "connected" : holders.length ? "seated" : "free";
+    item.className = `chip-${state}`;
+    item.textContent = word(`short-${role}`);
+    item.title = `${word(role)}: ${word(state)}`;
+    const spoken = document.createElement("span");
+    spoken.className = "sr-only";
+    spoken.textContent = ` (${word(role)}: ${word(state)})`;
+    item.append(spoken);
+    list.append(item);
+  }
+  return list;
+}
+
 function render(t) {
   const tr = row(t.number);
   if (!tr) return;
@@ -28,7 +66,21 @@ function render(t) {
   tr.querySelector('[data-cell="round"]').textContent = `${word("round")} ${t.round.number} · ${word(t.round.status)}`;
   tr.querySelector('[data-cell="clock"]').textContent = mmss(remaining(t.round));
   tr.querySelector('[data-cell="cards"]').textContent = `${t.stimulating} ${word("left")} · ${t.hindering} ${word("right")}`;
-  tr.querySelector('[data-cell="members"]').textContent = `${t.members.length} ${word("people")}`;
+  const connected = (t.online ?? []).length;
+  const members = tr.querySelector('[data-cell="members"]');
+  members.replaceChildren(seatsCell(t));
+  members.append(` ${connected}/${t.members.length} ${word("connected")}`);
+  tr.querySelector('[data-cell="record"]').textContent = t.recorded ? word("written") : word("not-written");
+  const reasons = needsHelp(t);
+  tr.classList.toggle("needs-help", reasons.length > 0);
+  tr.querySelector('[data-cell="help"]').textContent = reasons.length ? `⚠ ${reasons.join(", ")}` : "";
+}
+
+function renderAll() {
+  for (const t of tables.values()) render(t);
+  const helpless = [...tables.values()].filter((t) => needsHelp(t).length).map((t) => t.number).sort((a, b) => a - b);
+  helpSummary.hidden = helpless.length === 0;
+  helpSummary.textContent = helpless.length ? `${word("help-count")} ${helpless.join(", ")}` : "";
 }
 
 function apply(event) {
@@ -36,6 +88,7 @@ function apply(event) {
   if (!t) return;
   if (event.kind === "round") {
     offset = event.round.server_time - Date.now();
+    if (event.round.number !== t.round.number) t.recorded = false; // a new round, a new record
     t.round = event.round;
     if (event.round.whistle) { whistle(); announce.textContent = `${t.number}: ${word("ended")}`; }
   } else if (event.kind === "board") {
@@ -43,33 +96,29 @@ function apply(event) {
     t.hindering = event.board.filter((p) => p.side === "hindering").length;
   } else if (event.kind === "members") {
     t.members = event.members;
+  } else if (event.kind === "note" && event.field !== "reflection") {
+    if (event.text.trim()) t.recorded = true;
   }
-  render(t);
 }
 
-function connect(delay = 500) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const url = `${scheme}://${location.host}/ws/workshops/${panel.dataset.workshop}?key=${encodeURIComponent(panel.dataset.key)}`;
-  const socket = new WebSocket(url);
-  socket.addEventListener("open", () => { status.textContent = status.dataset.online; status.classList.add("online"); delay = 500; });
-  socket.addEventListener("message", (e) => {
-    const message = JSON.parse(e.data);
+connectWorkshop(panel.dataset.workshop, panel.dataset.key, {
+  onStatus: showStatus(document.getElementById("dash-status")),
+  onMessage: (message) => {
     if (message.type === "dashboard") {
       tables.clear();
       for (const t of message.tables) {
         tables.set(t.table_id, t);
         offset = t.round.server_time - Date.now();
-        render(t);
       }
     } else if (message.type === "event") {
       apply(message);
+    } else if (message.type === "presence") {
+      const t = tables.get(message.table_id);
+      if (t) t.online = message.online;
     }
-  });
-  socket.addEventListener("close", () => {
-    status.textContent = status.dataset.offline; status.classList.remove("online");
-    setTimeout(() => connect(Math.min(delay * 2, 8000)), delay);
-  });
-}
+    renderAll();
+  },
+});
 
 // Buttons work without script (a form post); with script they don't reload the page.
 for (const form of panel.querySelectorAll("[data-round-form]")) {
@@ -82,5 +131,4 @@ for (const form of panel.querySelectorAll("[data-round-form]")) {
   });
 }
 
-setInterval(() => { for (const t of tables.values()) render(t); }, 500);
-connect();
+setInterval(renderAll, 500);

@@ -1,0 +1,262 @@
+"""The workshop's figures: the research chart's shares per factor, connections, top factors.
+
+Pure: a WorkshopRecord and a deck in, plain values out. Every figure on the page, in the
+report and in the downloads comes from here, so they cannot disagree.
+
+How it counts, as the research did (GAME.md, "N=24"):
+- N is the number of interviews (boards) with at least one card, not the number of cards.
+- A factor's share on a side is the share of those interviews in which it lay on that side.
+  Each interview counts at most once per factor and side. The two copies of a factor can
+  lie on both sides of one board: that interview then counts on both sides. Two blank
+  "Anders" cards on one side count once, at the larger extent.
+- Percentages are rounded half up, as printed in the research (12.5% → 13%). Each segment
+  and each side's total is rounded on its own, so segments may add up to one more or less
+  than the total, as in any printed chart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Literal
+
+from app.deck import Deck, Factor
+from app.summary.records import InterviewRecord, WorkshopRecord
+
+SIDES = ("stimulating", "hindering")
+EXTENTS = ("limited", "large")
+SortOrder = Literal["category", "stimulating", "hindering"]
+SORT_ORDERS: tuple[SortOrder, ...] = ("category", "stimulating", "hindering")
+TOP = 5  # how many top factors the summary names per side
+PAIRS = 10  # how many connections the summary lists
+
+
+def percent(count: int, n: int) -> int:
+    """count/n as a whole percentage, rounded half up (exact: integers only)."""
+    if n <= 0:
+        return 0
+    return (200 * count + n) // (2 * n)
+
+
+@dataclass(frozen=True)
+class Share:
+    count: int
+    n: int
+
+    @property
+    def percent(self) -> int:
+        return percent(self.count, self.n)
+
+    @property
+    def fraction(self) -> float:
+        """Exact share for drawing bar lengths (the label shows the rounded percent)."""
+        return self.count / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which interviews the figures are about: some tables (empty = all) and one round or both."""
+
+    tables: frozenset[int] = frozenset()
+    round: int | None = None
+
+    def admits(self, interview: InterviewRecord) -> bool:
+        if self.tables and interview.table not in self.tables:
+            return False
+        return self.round is None or interview.round == self.round
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.tables and self.round is None
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    code: str
+    title: str
+    category: str  # category code; "" for the blank card
+    order: int  # place in the deck, for ties
+    counts: dict[tuple[str, str], Share]  # (side, extent) -> interviews
+    stimulating: Share
+    hindering: Share
+    reference: int | None  # the research's stimulating share (N=24), if the deck has it
+    named: tuple[str, ...] = ()  # for the blank card: the names respondents gave it
+
+    def share(self, side: str, extent: str) -> Share:
+        return self.counts[(side, extent)]
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str  # category code, or "" for a flat, sorted list
+    title: str
+    rows: tuple[FactorRow, ...]
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: FactorRow
+    second: FactorRow
+    together: Share  # interviews in which both lay on the board (either side)
+
+
+@dataclass(frozen=True)
+class Chart:
+    n: int  # interviews with at least one card, within the filter
+    interviews: int  # all interviews within the filter, empty boards included
+    filter: Filter
+    sort: SortOrder
+    groups: tuple[Group, ...]
+    has_reference: bool
+    pairs: tuple[Pair, ...] = field(default=())
+
+    @property
+    def rows(self) -> tuple[FactorRow, ...]:
+        return tuple(row for group in self.groups for row in group.rows)
+
+    def top(self, side: str, limit: int = TOP) -> tuple[FactorRow, ...]:
+        """The factors most often on a side (ties in deck order), leaving out those never there."""
+        rows = [row for row in self.rows if _side(row, side).count]
+        return tuple(sorted(rows, key=lambda row: (-_side(row, side).count, row.order))[:limit])
+
+
+def _side(row: FactorRow, side: str) -> Share:
+    return row.stimulating if side == "stimulating" else row.hindering
+
+
+def chart(
+    workshop: WorkshopRecord,
+    deck: Deck,
+    selection: Filter | None = None,
+    sort: SortOrder = "category",
+) -> Chart:
+    selection = selection or Filter()
+    chosen = [i for i in workshop.interviews if selection.admits(i)]
+    counted = [i for i in chosen if i.counted]
+    n = len(counted)
+    rows = {f.code: _row(f, i, counted, n) for i, f in enumerate(deck.factors())}
+    groups: list[Group]
+    if sort == "category":
+        groups = [
+            Group(c.code, c.title, tuple(rows[f.code] for f in c.factors)) for c in deck.categories
+        ]
+        if deck.blank is not None:
+            groups.append(Group("", deck.blank.title, (rows[deck.blank.code],)))
+    else:
+        # Most first; ties go to the side with fewer against it, then deck order.
+        other = "hindering" if sort == "stimulating" else "stimulating"
+        ordered = sorted(
+            rows.values(), key=lambda r: (-_side(r, sort).count, _side(r, other).count, r.order)
+        )
+        groups = [Group("", "", tuple(ordered))]
+    return Chart(
+        n=n,
+        interviews=len(chosen),
+        filter=selection,
+        sort=sort,
+        groups=tuple(groups),
+        has_reference=any(f.research_stimulating is not None for f in deck.factors()),
+        pairs=connections(counted, rows, n),
+    )
+
+
+def _row(factor: Factor, order: int, interviews: Sequence[InterviewRecord], n: int) -> FactorRow:
+    counts: Counter[tuple[str, str]] = Counter()
+    sides: Counter[str] = Counter()
+    named: list[str] = []
+    for interview in interviews:
+        strongest: dict[str, str] = {}
+        for card in interview.cards:
+            if card.factor != factor.code:
+                continue
+            if card.side not in strongest or card.extent == "large":
+                strongest[card.side] = card.extent
+            name = card.custom_name.strip()
+            if factor.blank and name and name not in named:
+                named.append(name)
+        for side, extent in strongest.items():
+            counts[(side, extent)] += 1
+            sides[side] += 1
+    return FactorRow(
+        code=factor.code,
+        title=factor.title,
+        category=factor.category,
+        order=order,
+        counts={(s, e): Share(counts[(s, e)], n) for s in SIDES for e in EXTENTS},
+        stimulating=Share(sides["stimulating"], n),
+        hindering=Share(sides["hindering"], n),
+        reference=factor.research_stimulating,
+        named=tuple(named),
+    )
+
+
+def connections(
+    interviews: Sequence[InterviewRecord], rows: dict[str, FactorRow], n: int, limit: int = PAIRS
+) -> tuple[Pair, ...]:
+    """The pairs of factors that lie on the same board most often (either side)."""
+    order = {code: row.order for code, row in rows.items()}
+    together: Counter[tuple[str, str]] = Counter()
+    for interview in interviews:
+        present = sorted({card.factor for card in interview.cards}, key=order.__getitem__)
+        together.update(combinations(present, 2))
+    ranked = sorted(
+        together,
+        key=lambda pair: (-together[pair], order[pair[0]], order[pair[1]]),
+    )
+    return tuple(Pair(rows[a], rows[b], Share(together[(a, b)], n)) for a, b in ranked[:limit])
+
+
+# --- recommendations, brought together ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    table: int
+    round: int
+
+
+@dataclass(frozen=True)
+class RecommendationGroup:
+    code: str  # category code; "" for those that mention none
+    title: str
+    items: tuple[Recommendation, ...]
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d+[.)])\s*")
+
+
+def split_recommendations(text: str) -> list[str]:
+    """A reporter's field as separate recommendations: one per line, bullets removed."""
+    items = [_BULLET.sub("", line).strip() for line in text.splitlines()]
+    return [item for item in items if item]
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.casefold())) + " "
+
+
+def recommendation_groups(
+    workshop: WorkshopRecord, deck: Deck, other_title: str
+) -> tuple[RecommendationGroup, ...]:
+    """Every recommendation, under each category whose name or factor it mentions."""
+    names = {
+        c.code: [_words(c.title)] + [_words(f.title) for f in c.factors] for c in deck.categories
+    }
+    grouped: dict[str, list[Recommendation]] = {code: [] for code in [*names, ""]}
+    for interview in workshop.interviews:
+        for text in split_recommendations(interview.note("recommendations")):
+            item = Recommendation(text, interview.table, interview.round)
+            words = _words(text)
+            hits = [code for code, titles in names.items() if any(t in words for t in titles)]
+            for code in hits or [""]:
+                grouped[code].append(item)
+    titles = {c.code: c.title for c in deck.categories} | {"": other_title}
+    return tuple(
+        RecommendationGroup(code, titles[code], tuple(items))
+        for code, items in grouped.items()
+        if items
+    )

@@ -1,0 +1,286 @@
+"""The aggregate chart as SVG: one diverging stacked bar per factor, like the research's chart.
+
+Pure: an app.summary.aggregate.Chart and translated labels in, an SVG string out. The page,
+the projector, the report, the PDF and the downloads all use this one drawing.
+
+Stimulating grows to the left of the middle line and hindering to the right, as on the
+board. "Limited" sits next to the line and "large" outside it, so the strongest answers
+either way are furthest out. Colour never carries meaning alone: segments are labelled
+"+ / ++ / − / −−" with their percentage, each side's total is printed at its end, the
+legend spells out every sign, and each bar has a text title with all its figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.summary.aggregate import Chart, FactorRow
+from app.summary.svg import FONT, INK, MUTED, open_tag, shorten, tag, tag_text
+
+WIDTH = 1000
+MARGIN = 20
+LABEL_WIDTH = 270
+BAR_AREA = (WIDTH - 2 * MARGIN - LABEL_WIDTH) // 2  # pixels for 100% on each side
+MIDDLE = MARGIN + LABEL_WIDTH + BAR_AREA
+ROW = 28
+BAR = 18
+GROUP_HEAD = 30
+HEAD = 96
+FOOT = 70
+MIN_SEGMENT_LABEL = 34  # px: narrower segments show their figure in the bar's title only
+
+_FILL = {
+    ("stimulating", "large"): "#1f7a5c",
+    ("stimulating", "limited"): "#8fcfb3",
+    ("hindering", "limited"): "#f0ab97",
+    ("hindering", "large"): "#b4472f",
+}
+_LABEL_INK = {"large": "#ffffff", "limited": INK}
+_SIGN = {
+    ("stimulating", "limited"): "+",
+    ("stimulating", "large"): "++",
+    ("hindering", "limited"): "\u2212",
+    ("hindering", "large"): "\u2212\u2212",
+}
+_REFERENCE = "#1c2321"
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """All text, already translated into the workshop's language."""
+
+    title: str  # "Stimulerende en belemmerende factoren (N=12)"
+    subtitle: str  # what the figures are about, e.g. the filter: "Tafel 1, 3 · ronde 1"
+    stimulating: str  # "Stimulerend"
+    hindering: str  # "Belemmerend"
+    limited: str  # "In beperkte mate"
+    large: str  # "In grote mate"
+    reference: str  # "Onderzoek (N=24), stimulerend"
+    empty: str  # "Nog geen kaarten gelegd"
+
+
+def render_chart_svg(
+    chart: Chart, labels: ChartLabels, *, reference: bool = False, bar_titles: dict[str, str]
+) -> str:
+    """Draw the chart as a standalone SVG (no XML declaration, no ids: safe to inline)."""
+    show_reference = reference and chart.has_reference
+    body: list[str] = []
+    y = HEAD
+    for group in chart.groups:
+        if group.title:
+            body.append(
+                tag_text(
+                    "text",
+                    group.title,
+                    x=MARGIN,
+                    y=y + GROUP_HEAD - 9,
+                    fill=INK,
+                    **{"font-size": 15, "font-weight": 700},
+                )
+            )
+            y += GROUP_HEAD
+        for row in group.rows:
+            body.append(_bar(row, y, show_reference, bar_titles.get(row.code, row.title)))
+            y += ROW
+    bars_bottom = y
+    if chart.n == 0:
+        body.append(
+            tag_text(
+                "text",
+                labels.empty,
+                x=MIDDLE,
+                y=HEAD - 30,
+                fill=MUTED,
+                **{"font-size": 14, "text-anchor": "middle"},
+            )
+        )
+    height = bars_bottom + FOOT
+    parts = [
+        open_tag(
+            "svg",
+            xmlns="http://www.w3.org/2000/svg",
+            viewBox=f"0 0 {WIDTH} {height}",
+            width=WIDTH,
+            height=height,
+            role="img",
+            **{"font-family": FONT, "aria-label": f"{labels.title}. {labels.subtitle}"},
+        ),
+        tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
+        tag_text("title", f"{labels.title}. {labels.subtitle}"),
+        *_grid(HEAD - 8, bars_bottom),
+        *_head(labels),
+        *body,
+        *_legend(labels, bars_bottom + 26, show_reference),
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def _x(fraction: float, side: str) -> float:
+    return MIDDLE - fraction * BAR_AREA if side == "stimulating" else MIDDLE + fraction * BAR_AREA
+
+
+def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
+    label = row.title if not row.named else f"{row.title} ({', '.join(row.named)})"
+    parts = [
+        open_tag("g"),
+        tag_text("title", title),
+        tag_text(
+            "text",
+            shorten(label, 38),
+            x=MARGIN,
+            y=y + BAR - 4,
+            fill=INK,
+            **{"font-size": 14},
+        ),
+    ]
+    for side in ("stimulating", "hindering"):
+        start = 0.0
+        for extent in ("limited", "large"):
+            share = row.share(side, extent)
+            if not share.count:
+                continue
+            x0, x1 = _x(start, side), _x(start + share.fraction, side)
+            left, width = min(x0, x1), abs(x1 - x0)
+            parts.append(
+                tag(
+                    "rect",
+                    x=round(left, 1),
+                    y=y,
+                    width=round(width, 1),
+                    height=BAR,
+                    fill=_FILL[(side, extent)],
+                )
+            )
+            if width >= MIN_SEGMENT_LABEL:
+                parts.append(
+                    tag_text(
+                        "text",
+                        f"{_SIGN[(side, extent)]}{share.percent}",
+                        x=round(left + width / 2, 1),
+                        y=y + BAR - 5,
+                        fill=_LABEL_INK[extent],
+                        **{"font-size": 11, "font-weight": 700, "text-anchor": "middle"},
+                    )
+                )
+            start += share.fraction
+        total = row.stimulating if side == "stimulating" else row.hindering
+        if total.count:
+            end = _x(total.fraction, side)
+            stimulating = side == "stimulating"
+            parts.append(
+                tag_text(
+                    "text",
+                    f"{total.percent}%",
+                    x=round(end - 5 if stimulating else end + 5, 1),
+                    y=y + BAR - 4,
+                    fill=INK,
+                    **{
+                        "font-size": 12,
+                        "font-weight": 700,
+                        "text-anchor": "end" if stimulating else "start",
+                    },
+                )
+            )
+    if show_reference and row.reference is not None:
+        x = round(_x(row.reference / 100, "stimulating"), 1)
+        parts.append(_diamond(x, y + BAR / 2))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _diamond(x: float, y: float, size: float = 6) -> str:
+    points = f"{x},{y - size} {x + size},{y} {x},{y + size} {x - size},{y}"
+    return tag("polygon", points=points, fill=_REFERENCE, stroke="#ffffff", **{"stroke-width": 1.5})
+
+
+def _grid(top: int, bottom: int) -> list[str]:
+    lines = []
+    for step in (0.25, 0.5, 0.75, 1.0):
+        for side in ("stimulating", "hindering"):
+            x = round(_x(step, side), 1)
+            lines.append(tag("line", x1=x, y1=top, x2=x, y2=bottom, stroke="#e3e7e5"))
+            lines.append(
+                tag_text(
+                    "text",
+                    f"{int(step * 100)}%",
+                    x=x,
+                    y=top - 4,
+                    fill=MUTED,
+                    **{"font-size": 11, "text-anchor": "middle"},
+                )
+            )
+    lines.append(tag("line", x1=MIDDLE, y1=top, x2=MIDDLE, y2=bottom, stroke=INK))
+    return lines
+
+
+def _head(labels: ChartLabels) -> list[str]:
+    return [
+        tag_text(
+            "text",
+            labels.title,
+            x=MARGIN,
+            y=28,
+            fill=INK,
+            **{"font-size": 20, "font-weight": 700},
+        ),
+        tag_text("text", labels.subtitle, x=MARGIN, y=50, fill=MUTED, **{"font-size": 13}),
+        tag_text(
+            "text",
+            f"\u2190 {labels.stimulating}",
+            x=MIDDLE - 10,
+            y=72,
+            fill=_FILL[("stimulating", "large")],
+            **{"font-size": 14, "font-weight": 700, "text-anchor": "end"},
+        ),
+        tag_text(
+            "text",
+            f"{labels.hindering} \u2192",
+            x=MIDDLE + 10,
+            y=72,
+            fill=_FILL[("hindering", "large")],
+            **{"font-size": 14, "font-weight": 700},
+        ),
+    ]
+
+
+def _legend(labels: ChartLabels, y: int, show_reference: bool) -> list[str]:
+    """Two lines, one per side, in bar order from the middle out; the reference beside them."""
+    lines = (
+        (("stimulating", "limited"), ("stimulating", "large")),
+        (("hindering", "limited"), ("hindering", "large")),
+    )
+    names = {"stimulating": labels.stimulating, "hindering": labels.hindering}
+    extents = {"limited": labels.limited, "large": labels.large}
+    parts = []
+    for line, keys in enumerate(lines):
+        for column, key in enumerate(keys):
+            x, top = MARGIN + column * 300, y + line * 24
+            parts.append(tag("rect", x=x, y=top - 12, width=28, height=16, fill=_FILL[key]))
+            parts.append(
+                tag_text(
+                    "text",
+                    _SIGN[key],
+                    x=x + 14,
+                    y=top,
+                    fill=_LABEL_INK[key[1]],
+                    **{"font-size": 11, "font-weight": 700, "text-anchor": "middle"},
+                )
+            )
+            parts.append(
+                tag_text(
+                    "text",
+                    f"{names[key[0]]}: {extents[key[1]]}",
+                    x=x + 36,
+                    y=top,
+                    fill=INK,
+                    **{"font-size": 12},
+                )
+            )
+    if show_reference:
+        x = MARGIN + 600
+        parts.append(_diamond(x + 8, y - 4))
+        parts.append(
+            tag_text("text", labels.reference, x=x + 22, y=y, fill=INK, **{"font-size": 12})
+        )
+    return parts

@@ -1,0 +1,430 @@
+"""The summary: the page, the plenary (projector) mode, the report and the data downloads.
+
+Every route exists twice: under the facilitator link /f/<token>/… and under a read-only
+share link /s/<token>/… that the facilitator can create and revoke. Only the facilitator
+sees live tables and manages share links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session, select
+
+from app.deck import Deck, Library
+from app.deps import LibraryDep, PagesDep, SessionDep
+from app.game.refusal import Refusal
+from app.i18n import N_
+from app.models import Workshop, WorkshopTable
+from app.summary import exports
+from app.summary.aggregate import (
+    SORT_ORDERS,
+    Filter,
+    SortOrder,
+    chart,
+    recommendation_groups,
+)
+from app.summary.converters import pdf_from_html, png_from_svg
+from app.summary.loader import load_workshop
+from app.summary.records import NOTE_FIELDS, NOTE_LABELS, WorkshopRecord
+from app.summary.shares import create_share, revoke_share, shares_of, workshop_for_share
+from app.summary.views import (
+    ChartRequest,
+    attachment,
+    chart_svg,
+    file_name,
+    filter_text,
+)
+from app.tables.pictures import picture_of, svg_response
+from app.tables.service import board_of, interview_of
+from app.web import Pages, request_language, translate
+from app.workshops.service import workshop_for_token
+
+router = APIRouter(include_in_schema=False)
+
+
+def _both(path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a GET route under the facilitator link and under share links."""
+
+    def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        router.get(f"/f/{{token}}{path}", **options)(endpoint)
+        router.get(f"/s/{{token}}{path}", **options)(endpoint)
+        return endpoint
+
+    return register
+
+
+@dataclass(frozen=True)
+class Viewer:
+    workshop: Workshop
+    base: str  # "/f/<token>" or "/s/<token>": where this viewer's links start
+    facilitator: bool
+    token: str
+
+
+def _viewer(session: Session, request: Request | None, token: str) -> Viewer:
+    access = "s" if request is not None and request.url.path.startswith("/s/") else "f"
+    if access == "f":
+        workshop = workshop_for_token(session, token)
+    else:
+        workshop = workshop_for_share(session, token)
+    if workshop is None:
+        raise Refusal("unknown_link", "This link is not valid (any more).", status=404)
+    return Viewer(workshop, f"/{access}/{token}", access == "f", token)
+
+
+def _asked(
+    workshop: Workshop, tables: list[str], round_: str, sort: str, reference: str
+) -> ChartRequest:
+    """The chart options from the query string, checked: a bad one gets a clear 422."""
+    numbers: set[int] = set()
+    for value in tables:
+        if not value.isdigit() or not 1 <= int(value) <= workshop.table_count:
+            raise Refusal(
+                "bad_filter",
+                "There is no table %(table)s in this workshop.",
+                {"table": value[:10]},
+                status=422,
+            )
+        numbers.add(int(value))
+    if round_ not in ("", "1", "2"):
+        raise Refusal("bad_filter", "A round is 1 or 2.", status=422)
+    if sort not in SORT_ORDERS:
+        raise Refusal("bad_filter", "Unknown sort order.", status=422)
+    chosen_sort: SortOrder = sort
+    return ChartRequest(
+        Filter(frozenset(numbers), int(round_) if round_ else None),
+        chosen_sort,
+        reference in ("1", "on", "true"),
+    )
+
+
+TablesQ = Annotated[list[str], Query(alias="table")]
+RoundQ = Annotated[str, Query(alias="round", max_length=2)]
+SortQ = Annotated[str, Query(max_length=20)]
+ReferenceQ = Annotated[str, Query(max_length=5)]
+
+
+def _deck(library: Library, workshop: Workshop) -> Deck:
+    return library.deck(workshop.deck_id, workshop.language)
+
+
+def _query(asked: ChartRequest) -> str:
+    """The chart options as a query string, so downloads show what the page shows."""
+    parts = [f"table={n}" for n in sorted(asked.filter.tables)]
+    if asked.filter.round:
+        parts.append(f"round={asked.filter.round}")
+    if asked.sort != "category":
+        parts.append(f"sort={asked.sort}")
+    if asked.reference:
+        parts.append("reference=1")
+    return "&".join(parts)
+
+
+def _summary_context(
+    viewer: Viewer, record: WorkshopRecord, deck: Deck, asked: ChartRequest
+) -> dict[str, object]:
+    result, svg = chart_svg(record, deck, asked)
+    everything = chart(record, deck)
+    lang = record.language
+    return {
+        "viewer": viewer,
+        "workshop": viewer.workshop,
+        "record": record,
+        "deck": deck,
+        "chart": result,
+        "chart_svg": svg,
+        "overall": everything,
+        "asked": asked,
+        "query": _query(asked),
+        "filter_text": filter_text(lang, asked.filter),
+        "recommendations": recommendation_groups(
+            record, deck, translate(lang, "General (no factor named)")
+        ),
+        "note_fields": NOTE_FIELDS,
+        "note_labels": _note_labels(lang),
+        "factor_title": lambda code: deck.factor(code).title,
+        "downloads": _downloads(viewer, record),
+    }
+
+
+def _note_labels(language: str) -> dict[str, str]:
+    labels = NOTE_LABELS | {
+        "stimulating-large": N_("stimulating, to a large extent"),
+        "stimulating-limited": N_("stimulating, to a limited extent"),
+        "hindering-limited": N_("hindering, to a limited extent"),
+        "hindering-large": N_("hindering, to a large extent"),
+    }
+    return {key: translate(language, text) for key, text in labels.items()}
+
+
+def _downloads(viewer: Viewer, record: WorkshopRecord) -> list[tuple[str, str, str]]:
+    """(label msgid, address, file name) for each download, in the order the page lists them."""
+    items = [
+        (N_("Report (PDF)"), "report.pdf", file_name(record, "report", "pdf")),
+        (N_("Report (printable web page)"), "report.html", ""),
+        (N_("Placements (CSV)"), "placements.csv", file_name(record, "placements", "csv")),
+        (N_("Workbook (XLSX)"), "workshop.xlsx", file_name(record, "data", "xlsx")),
+        (N_("Everything (JSON)"), "workshop.json", file_name(record, "data", "json")),
+        (N_("Chart (SVG)"), "chart.svg?download=1", file_name(record, "chart", "svg")),
+        (N_("Chart (PNG)"), "chart.png", file_name(record, "chart", "png")),
+    ]
+    return [(label, f"{viewer.base}/{path}", name) for label, path, name in items]
+
+
+# --- pages --------------------------------------------------------------------------
+
+
+@_both("/summary", response_class=HTMLResponse)
+def summary_page(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    pages: PagesDep,
+    library: LibraryDep,
+    tables: TablesQ = [],  # noqa: B006 (FastAPI copies query defaults)
+    round_: RoundQ = "",
+    sort: SortQ = "category",
+    reference: ReferenceQ = "",
+    new_share: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    viewer = _viewer(session, request, token)
+    workshop = viewer.workshop
+    asked = _asked(workshop, tables, round_, sort, reference)
+    record = load_workshop(session, workshop, library)
+    context = _summary_context(viewer, record, _deck(library, workshop), asked)
+    shares = shares_of(session, workshop) if viewer.facilitator else []
+    context |= {
+        "shares": shares,
+        "new_share": new_share if viewer.facilitator and new_share else "",
+        "base_url": str(request.base_url).rstrip("/"),
+        "sort_orders": SORT_ORDERS,
+    }
+    return pages.render(
+        request, "summary.html", context, request_language(request, workshop.language)
+    )
+
+
+@_both("/plenary", response_class=HTMLResponse)
+def plenary_page(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    pages: PagesDep,
+    library: LibraryDep,
+    tables: TablesQ = [],  # noqa: B006
+    round_: RoundQ = "",
+    sort: SortQ = "category",
+    reference: ReferenceQ = "",
+) -> HTMLResponse:
+    viewer = _viewer(session, request, token)
+    workshop = viewer.workshop
+    asked = _asked(workshop, tables, round_, sort, reference)
+    record = load_workshop(session, workshop, library, pictures=True)
+    context = _summary_context(viewer, record, _deck(library, workshop), asked)
+    return pages.render(
+        request, "plenary.html", context, request_language(request, workshop.language)
+    )
+
+
+def _report(
+    pages: Pages, request: Request, viewer: Viewer, library: Library, session: Session, pdf: bool
+) -> tuple[str, WorkshopRecord]:
+    workshop = viewer.workshop
+    record = load_workshop(session, workshop, library, pictures=True)
+    deck = _deck(library, workshop)
+    asked = ChartRequest(Filter(), "category", reference=True)
+    context = _summary_context(viewer, record, deck, asked) | {"pdf": pdf}
+    # The report speaks the workshop's language: it is handed on as it is.
+    response = pages.render(request, "report.html", context, workshop.language)
+    return bytes(response.body).decode("utf-8"), record
+
+
+@_both("/report.html", response_class=HTMLResponse)
+def report_page(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    pages: PagesDep,
+    library: LibraryDep,
+) -> HTMLResponse:
+    viewer = _viewer(session, request, token)
+    html, _ = _report(pages, request, viewer, library, session, pdf=False)
+    return HTMLResponse(html)
+
+
+@_both("/report.pdf")
+def report_pdf(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    pages: PagesDep,
+    library: LibraryDep,
+) -> Response:
+    viewer = _viewer(session, request, token)
+    html, record = _report(pages, request, viewer, library, session, pdf=True)
+    return Response(
+        pdf_from_html(html),
+        media_type="application/pdf",
+        headers=attachment(file_name(record, "report", "pdf")),
+    )
+
+
+# --- downloads ----------------------------------------------------------------------
+
+
+@_both("/chart.svg")
+def chart_download_svg(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    library: LibraryDep,
+    tables: TablesQ = [],  # noqa: B006
+    round_: RoundQ = "",
+    sort: SortQ = "category",
+    reference: ReferenceQ = "",
+    download: Annotated[str, Query(max_length=1)] = "",
+) -> Response:
+    viewer = _viewer(session, request, token)
+    workshop = viewer.workshop
+    asked = _asked(workshop, tables, round_, sort, reference)
+    record = load_workshop(session, workshop, library)
+    _, svg = chart_svg(record, _deck(library, workshop), asked)
+    headers = attachment(file_name(record, "chart", "svg")) if download else {}
+    return Response(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
+        media_type="image/svg+xml",
+        headers=headers | {"Cache-Control": "no-store"},
+    )
+
+
+@_both("/chart.png")
+def chart_download_png(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    library: LibraryDep,
+    tables: TablesQ = [],  # noqa: B006
+    round_: RoundQ = "",
+    sort: SortQ = "category",
+    reference: ReferenceQ = "",
+) -> Response:
+    viewer = _viewer(session, request, token)
+    workshop = viewer.workshop
+    asked = _asked(workshop, tables, round_, sort, reference)
+    record = load_workshop(session, workshop, library)
+    _, svg = chart_svg(record, _deck(library, workshop), asked)
+    return Response(
+        png_from_svg(svg),
+        media_type="image/png",
+        headers=attachment(file_name(record, "chart", "png")),
+    )
+
+
+@_both("/placements.csv")
+def placements_csv(
+    token: str, request: Request, session: SessionDep, library: LibraryDep
+) -> Response:
+    viewer = _viewer(session, request, token)
+    record = load_workshop(session, viewer.workshop, library)
+    return Response(
+        exports.placements_csv(record, _deck(library, viewer.workshop)),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment(file_name(record, "placements", "csv")),
+    )
+
+
+@_both("/workshop.xlsx")
+def workbook(token: str, request: Request, session: SessionDep, library: LibraryDep) -> Response:
+    viewer = _viewer(session, request, token)
+    record = load_workshop(session, viewer.workshop, library)
+    lang = record.language
+    headers = {
+        key: translate(lang, text)
+        for key, text in (exports.COLUMN_HEADERS | exports.SHEET_NAMES).items()
+    }
+    return Response(
+        exports.workbook_xlsx(record, _deck(library, viewer.workshop), headers),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=attachment(file_name(record, "data", "xlsx")),
+    )
+
+
+@_both("/workshop.json")
+def workshop_json(
+    token: str, request: Request, session: SessionDep, library: LibraryDep
+) -> Response:
+    viewer = _viewer(session, request, token)
+    record = load_workshop(session, viewer.workshop, library)
+    return Response(
+        exports.workshop_json(record, _deck(library, viewer.workshop)),
+        media_type="application/json",
+        headers=attachment(file_name(record, "data", "json")),
+    )
+
+
+# --- share links (facilitator only) -------------------------------------------------
+
+
+@router.post("/f/{token}/shares")
+def share_create(token: str, session: SessionDep) -> RedirectResponse:
+    viewer = _viewer(session, None, token)
+    made = create_share(session, viewer.workshop)
+    if made is None:
+        raise Refusal("too_many_shares", "Revoke a share link before making another.", status=409)
+    return RedirectResponse(
+        f"{viewer.base}/summary?new_share={made.token}#sharing", status_code=303
+    )
+
+
+@router.post("/f/{token}/shares/{share_id}/revoke")
+def share_revoke(token: str, share_id: int, session: SessionDep) -> RedirectResponse:
+    viewer = _viewer(session, None, token)
+    if not revoke_share(session, viewer.workshop, share_id):
+        raise Refusal("unknown_share", "This share link does not exist.", status=404)
+    return RedirectResponse(f"{viewer.base}/summary#sharing", status_code=303)
+
+
+# --- one table, live (facilitator only) ---------------------------------------------
+
+
+def _table(session: Session, workshop: Workshop, number: int) -> WorkshopTable:
+    table = session.exec(
+        select(WorkshopTable).where(
+            WorkshopTable.workshop_id == workshop.id, WorkshopTable.number == number
+        )
+    ).first()
+    if table is None:
+        raise Refusal("unknown_table", "There is no such table.", status=404)
+    return table
+
+
+@router.get("/f/{token}/tables/{number}", response_class=HTMLResponse)
+def table_view(
+    token: str, number: int, request: Request, session: SessionDep, pages: PagesDep
+) -> HTMLResponse:
+    viewer = _viewer(session, None, token)
+    table = _table(session, viewer.workshop, number)
+    return pages.render(
+        request,
+        "table_view.html",
+        {"viewer": viewer, "workshop": viewer.workshop, "table": table},
+        request_language(request, viewer.workshop.language),
+    )
+
+
+@router.get("/f/{token}/tables/{number}/board.svg")
+def table_board(token: str, number: int, session: SessionDep, library: LibraryDep) -> Response:
+    """The board as it lies now, drawn like the kept pictures (the table view reloads it)."""
+    viewer = _viewer(session, None, token)
+    workshop = viewer.workshop
+    table = _table(session, workshop, number)
+    interview = interview_of(session, table)
+    board = board_of(session, interview)
+    session.rollback()  # looking creates nothing
+    svg = picture_of(board, _deck(library, workshop), workshop, table, interview.round_number)
+    return svg_response(svg)

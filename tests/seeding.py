@@ -1,0 +1,75 @@
+"""A workshop with known boards and notes, written straight into the app's database.
+
+The live protocol is tested elsewhere; summary tests need many exact boards quickly.
+A board is a list of (card, side, extent, explanation, custom_name); positions follow
+the list order within each zone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import Interview, InterviewNote, Placement, WorkshopTable
+
+Card = tuple[str, str, str, str, str]
+
+
+def seed_workshop(
+    client: TestClient,
+    boards: Mapping[tuple[int, int], Sequence[Card]],
+    notes: Mapping[tuple[int, int], Mapping[str, str]] | None = None,
+    *,
+    tables: int = 3,
+    title: str = "Leren in de buitendienst",
+    language: str = "nl",
+) -> tuple[dict, str]:
+    """Create a workshop over the API, then lay the given boards: (workshop json, token)."""
+    response = client.post(
+        "/api/workshops",
+        json={
+            "title": title,
+            "tables": tables,
+            "date": "2026-11-24",
+            "language": language,
+            "organisation": "A&O fonds Gemeenten",
+        },
+    )
+    assert response.status_code == 201, response.text
+    workshop = response.json()
+    token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    notes = notes or {}
+    with Session(client.app.state.engine) as session:
+        ids = {
+            t.number: t.id
+            for t in session.exec(
+                select(WorkshopTable).where(WorkshopTable.workshop_id == workshop["id"])
+            )
+        }
+        for key in sorted(set(boards) | set(notes)):
+            table, round_number = key
+            interview = Interview(table_id=ids[table], round_number=round_number)
+            session.add(interview)
+            session.flush()
+            positions: Counter[tuple[str, str]] = Counter()
+            for card, side, extent, explanation, custom_name in boards.get(key, ()):
+                session.add(
+                    Placement(
+                        interview_id=interview.id,
+                        card=card,
+                        factor=card.rsplit("-", 1)[0],
+                        side=side,
+                        extent=extent,
+                        position=positions[(side, extent)],
+                        explanation=explanation,
+                        custom_name=custom_name,
+                    )
+                )
+                positions[(side, extent)] += 1
+            for field, text in notes.get(key, {}).items():
+                session.add(InterviewNote(interview_id=interview.id, field=field, text=text))
+        session.commit()
+    return workshop, token

@@ -1,0 +1,219 @@
+"""The aggregate chart: every figure worked out by hand from known boards.
+
+The boards (deck "llo", nl):
+  T1 R1: A2-1 stim large, B1-1 stim limited, C1-2 hind large, X-1 stim limited "Mantelzorg",
+         X-2 stim large "Buurt"
+  T1 R2: A2-2 hind limited, A2-1 stim large, B1-1 stim large   (both copies of A2, two sides)
+  T2 R1: C1-1 hind limited, B1-2 stim large
+  T2 R2: (empty board: does not count towards N)
+  T3 R1: A1-1 stim large
+So N = 4 interviews with cards (5 interviews in all).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from app.deck import Deck, load_library
+from app.settings import ROOT
+from app.summary.aggregate import Filter, chart, percent, recommendation_groups
+from app.summary.chart_svg import render_chart_svg
+from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
+from app.summary.views import ChartRequest, chart_labels, chart_svg, file_name
+
+
+@pytest.fixture(scope="module")
+def deck() -> Deck:
+    return load_library(ROOT / "cards").deck("llo", "nl")
+
+
+def card(card_id: str, side: str, extent: str, explanation: str = "", name: str = "") -> CardRecord:
+    return CardRecord(card_id, card_id.rsplit("-", 1)[0], side, extent, 0, explanation, name)
+
+
+def interview(table: int, round_: int, *cards: CardRecord, **notes: str) -> InterviewRecord:
+    return InterviewRecord(table, round_, cards, notes, None, "")
+
+
+def workshop(
+    *interviews: InterviewRecord, title: str = "Leren in de buitendienst"
+) -> WorkshopRecord:
+    return WorkshopRecord(
+        id="w1",
+        title=title,
+        date=date(2026, 11, 24),
+        organisation=None,
+        language="nl",
+        deck_id="llo",
+        table_count=3,
+        round_minutes=15,
+        retention_days=90,
+        interviews=interviews,
+    )
+
+
+KNOWN = workshop(
+    interview(
+        1,
+        1,
+        card("A2-1", "stimulating", "large"),
+        card("B1-1", "stimulating", "limited"),
+        card("C1-2", "hindering", "large"),
+        card("X-1", "stimulating", "limited", name="Mantelzorg"),
+        card("X-2", "stimulating", "large", name="Buurt"),
+        recommendations="- Geef tijd voor opleiding\n- Collega's als coach\nMeer budget",
+    ),
+    interview(
+        1,
+        2,
+        card("A2-2", "hindering", "limited"),
+        card("A2-1", "stimulating", "large"),
+        card("B1-1", "stimulating", "large"),
+    ),
+    interview(2, 1, card("C1-1", "hindering", "limited"), card("B1-2", "stimulating", "large")),
+    interview(2, 2),
+    interview(3, 1, card("A1-1", "stimulating", "large")),
+)
+
+
+def figures(result, code: str) -> tuple[int, ...]:
+    row = next(r for r in result.rows if r.code == code)
+    return (
+        row.share("stimulating", "limited").percent,
+        row.share("stimulating", "large").percent,
+        row.stimulating.percent,
+        row.share("hindering", "limited").percent,
+        row.share("hindering", "large").percent,
+        row.hindering.percent,
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "n", "expected"),
+    [(1, 8, 13), (3, 8, 38), (1, 3, 33), (2, 3, 67), (1, 2, 50), (0, 5, 0), (5, 5, 100), (1, 0, 0)],
+)
+def test_percent_rounds_half_up_like_the_research(count: int, n: int, expected: int) -> None:
+    assert percent(count, n) == expected
+
+
+def test_n_counts_interviews_with_cards_not_cards(deck: Deck) -> None:
+    result = chart(KNOWN, deck)
+    assert result.n == 4
+    assert result.interviews == 5
+
+
+def test_every_figure_of_the_known_boards(deck: Deck) -> None:
+    result = chart(KNOWN, deck)
+    # (stim limited, stim large, stim total, hind limited, hind large, hind total), N=4
+    assert figures(result, "A2") == (0, 50, 50, 25, 0, 25)  # both copies, both sides in T1R2
+    assert figures(result, "B1") == (25, 50, 75, 0, 0, 0)
+    assert figures(result, "C1") == (0, 0, 0, 25, 25, 50)
+    assert figures(result, "A1") == (0, 25, 25, 0, 0, 0)
+    # Two "Anders" cards on one side count once, at the larger extent.
+    assert figures(result, "X") == (0, 25, 25, 0, 0, 0)
+    assert next(r for r in result.rows if r.code == "X").named == ("Mantelzorg", "Buurt")
+    untouched = [r for r in result.rows if r.code not in {"A1", "A2", "B1", "C1", "X"}]
+    assert untouched and all(r.stimulating.count == r.hindering.count == 0 for r in untouched)
+    b1 = next(r for r in result.rows if r.code == "B1")
+    assert (b1.stimulating.count, b1.stimulating.n) == (3, 4)
+
+
+def test_rows_are_grouped_by_category_in_deck_order(deck: Deck) -> None:
+    result = chart(KNOWN, deck)
+    assert [g.code for g in result.groups] == [c.code for c in deck.categories] + [""]
+    assert [r.code for r in result.groups[0].rows] == [f.code for f in deck.categories[0].factors]
+    assert result.groups[-1].rows[0].code == "X"
+
+
+def test_sorting_by_most_stimulating_and_most_hindering(deck: Deck) -> None:
+    by_stim = chart(KNOWN, deck, sort="stimulating")
+    assert [r.code for r in by_stim.rows[:5]] == ["B1", "A2", "A1", "X", "A3"]
+    by_hind = chart(KNOWN, deck, sort="hindering")
+    assert [r.code for r in by_hind.rows[:2]] == ["C1", "A2"]
+    assert len(by_stim.groups) == 1 and len(by_stim.rows) == len(deck.factors())
+
+
+def test_filters_by_table_and_round(deck: Deck) -> None:
+    table1 = chart(KNOWN, deck, Filter(frozenset({1})))
+    assert table1.n == 2
+    assert figures(table1, "A2") == (0, 100, 100, 50, 0, 50)
+    round1 = chart(KNOWN, deck, Filter(round=1))
+    assert round1.n == 3
+    assert figures(round1, "B1") == (33, 33, 67, 0, 0, 0)
+    only_empty = chart(KNOWN, deck, Filter(frozenset({2}), round=2))
+    assert (only_empty.n, only_empty.interviews) == (0, 1)
+    assert all(r.stimulating.percent == 0 for r in only_empty.rows)
+
+
+def test_half_up_rounding_on_the_chart(deck: Deck) -> None:
+    boards = [
+        interview(1 + i % 3, 1 + i // 3, card("D1-1", "hindering", "limited")) for i in range(6)
+    ]
+    boards += [interview(3, 3, card("A3-1", "stimulating", "limited"))]
+    boards += [
+        interview(3, 4, card("A3-2", "stimulating", "large"), card("D1-1", "stimulating", "large"))
+    ]
+    result = chart(workshop(*boards), deck)
+    assert result.n == 8
+    assert figures(result, "A3") == (13, 13, 25, 0, 0, 0)  # 1/8 = 12.5% -> 13%
+    assert figures(result, "D1") == (0, 13, 13, 75, 0, 75)
+
+
+def test_top_factors_and_connections(deck: Deck) -> None:
+    result = chart(KNOWN, deck)
+    assert [r.code for r in result.top("stimulating")] == ["B1", "A2", "A1", "X"]
+    assert [r.code for r in result.top("hindering")] == ["C1", "A2"]
+    pairs = [
+        (p.first.code, p.second.code, p.together.count, p.together.percent) for p in result.pairs
+    ]
+    assert pairs[0] == ("A2", "B1", 2, 50)
+    assert ("B1", "C1", 2, 50) in pairs
+    assert ("A1", "A2", 1, 25) not in pairs  # never on one board
+    assert all(a != b for a, b, _, _ in pairs)
+
+
+def test_recommendations_grouped_by_the_categories_they_name(deck: Deck) -> None:
+    groups = recommendation_groups(KNOWN, deck, "Algemeen")
+    by_title = {g.title: [i.text for i in g.items] for g in groups}
+    opleiding = next(c for c in deck.categories if any(f.title == "Opleiding" for f in c.factors))
+    collegas = next(c for c in deck.categories if any(f.title == "Collega's" for f in c.factors))
+    assert "Geef tijd voor opleiding" in by_title[opleiding.title]
+    assert "Collega's als coach" in by_title[collegas.title]
+    assert by_title["Algemeen"] == ["Meer budget"]
+
+
+def test_the_svg_shows_every_figure_and_n(deck: Deck) -> None:
+    result, svg = chart_svg(KNOWN, deck, ChartRequest(Filter(), "category", reference=True))
+    assert "(N=4)" in svg
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert "75%" in texts and "++50" in texts and "+25" in texts  # B1: total, large, limited
+    assert "\u2212\u221225" in texts and "50%" in texts  # C1: large hindering, total
+    assert svg.count("<polygon") == sum(r.reference is not None for r in result.rows) + 1
+    assert "research 96%" in svg or "onderzoek 96%" in svg  # Ontwikkelmogelijkheden, in words
+
+
+def test_the_svg_escapes_user_text(deck: Deck) -> None:
+    hostile = workshop(
+        interview(1, 1, card("X-1", "stimulating", "large", name="<i>x</i>&")),
+        title="<b>Workshop</b> & co",
+    )
+    _, svg = chart_svg(hostile, deck, ChartRequest(Filter(), "category", False))
+    assert "<i>" not in svg and "<b>" not in svg
+    assert "&lt;i&gt;x&lt;/i&gt;&amp;" in svg and "&lt;b&gt;Workshop&lt;/b&gt; &amp; co" in svg
+
+
+def test_an_empty_workshop_draws_an_empty_chart(deck: Deck) -> None:
+    result = chart(workshop(), deck)
+    labels_svg = render_chart_svg(result, chart_labels(workshop(), deck, result), bar_titles={})
+    assert result.n == 0 and "(N=0)" in labels_svg and "<rect" in labels_svg
+
+
+def test_file_names_carry_title_and_date() -> None:
+    assert (
+        file_name(workshop(title="Leren & ontwikkelen: één dag!"), "report", "pdf")
+        == "kaartspel-leren-ontwikkelen-een-dag-2026-11-24-report.pdf"
+    )
+    assert file_name(workshop(title="???"), "data", "csv") == "kaartspel-2026-11-24-data.csv"

@@ -1,0 +1,250 @@
+"""The summary over HTTP: pages, downloads, share links, the live table view and presence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import WS_BASE, new_phone, require
+from tests.seeding import seed_workshop
+
+BOARDS = {
+    (1, 1): [
+        ("A2-1", "stimulating", "large", "Ik durf meer <b>nu</b>", ""),
+        ("B1-1", "stimulating", "limited", "", ""),
+        ("C1-2", "hindering", "large", "Geen tijd, veel werk", ""),
+        ("X-1", "stimulating", "limited", "", "Mantelzorg"),
+    ],
+    (1, 2): [
+        ("A2-2", "hindering", "limited", "", ""),
+        ("A2-1", "stimulating", "large", "", ""),
+    ],
+    (2, 1): [("C1-1", "hindering", "limited", "", ""), ("B1-2", "stimulating", "large", "", "")],
+    (2, 2): [],
+}
+NOTES = {
+    (1, 1): {
+        "development": "Van monteur naar teamleider.",
+        "recommendations": "- Geef tijd voor opleiding\n- Meer budget",
+        "reflection": "Een open gesprek <script>alert(1)</script>",
+    },
+    (2, 1): {"recommendations": "=cmd|' /C calc'!A0"},
+}
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> tuple[dict, str]:
+    return seed_workshop(client, BOARDS, NOTES)
+
+
+def html(client: TestClient, path: str) -> str:
+    response = client.get(path, headers={"accept": "text/html"})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_summary_page_shows_n_chart_top_factors_and_downloads(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    _, token = seeded
+    page = html(client, f"/f/{token}/summary")
+    assert "(N=3)" in page  # three boards with cards; the empty one does not count
+    assert "<svg" in page and "Mantelzorg" in page
+    assert "Ik durf meer &lt;b&gt;nu&lt;/b&gt;" not in page  # explanations are in the report
+    for name in ("report.pdf", "report.html", "placements.csv", "workshop.xlsx", "workshop.json"):
+        assert f"/f/{token}/{name}" in page
+    assert "chart.png" in page and "chart.svg?download=1" in page
+    assert "Geef tijd voor opleiding" in page and "Meer budget" in page  # recommendations
+
+
+def test_chart_filters_follow_the_query_and_reach_the_downloads(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    _, token = seeded
+    page = html(client, f"/f/{token}/summary?table=1&round=1&sort=hindering&reference=1")
+    assert "(N=1)" in page
+    assert f"/f/{token}/chart.png?table=1&amp;round=1&amp;sort=hindering&amp;reference=1" in page
+    svg = client.get(f"/f/{token}/chart.svg?table=2").text
+    assert "(N=1)" in svg and svg.startswith("<?xml")
+    both = client.get(f"/f/{token}/chart.svg?table=1&table=2&round=1").text
+    assert "(N=2)" in both
+
+
+@pytest.mark.parametrize(
+    "query", ["table=9", "table=x", "table=0", "round=3", "sort=random", "round=%00"]
+)
+def test_bad_chart_options_get_a_clear_error(
+    client: TestClient, seeded: tuple[dict, str], query: str
+) -> None:
+    _, token = seeded
+    response = client.get(f"/f/{token}/summary?{query}")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] in ("bad_filter", "invalid")
+
+
+def test_unknown_links_are_refused(client: TestClient, seeded: tuple[dict, str]) -> None:
+    for path in ("/f/nope/summary", "/s/nope/summary", "/s/nope/placements.csv", "/f/x/report.pdf"):
+        assert client.get(path).status_code == 404
+
+
+def test_csv_download_is_tidy_and_guarded(client: TestClient, seeded: tuple[dict, str]) -> None:
+    _, token = seeded
+    response = client.get(f"/f/{token}/placements.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert (
+        'filename="kaartspel-leren-in-de-buitendienst-2026-11-24-placements.csv"'
+        in response.headers["content-disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 8  # every placement, no more
+    first = rows[0]
+    assert (first["table"], first["round"], first["factor_code"], first["side"]) == (
+        "1",
+        "1",
+        "B1",
+        "stimulating",
+    )
+    anders = next(r for r in rows if r["factor_code"] == "X")
+    assert anders["custom_name"] == "Mantelzorg"
+    assert {r["card"] for r in rows if r["table"] == "1" and r["round"] == "2"} == {"A2-1", "A2-2"}
+
+
+def test_xlsx_and_json_downloads(client: TestClient, seeded: tuple[dict, str]) -> None:
+    from openpyxl import load_workbook
+
+    _, token = seeded
+    response = client.get(f"/f/{token}/workshop.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert len(book.worksheets) == 5
+    placements = book.worksheets[0]
+    assert placements.max_row == 1 + 8
+    data = json.loads(client.get(f"/f/{token}/workshop.json").text)
+    assert data["n"] == 3
+    assert len(data["interviews"]) == 4
+    text = json.dumps(data)
+    assert "device" not in text and "seat" not in text
+
+
+def test_report_pdf_and_html(client: TestClient, seeded: tuple[dict, str]) -> None:
+    from app.summary import converters
+
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        require(False, "WeasyPrint needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)")
+    _, token = seeded
+    page = html(client, f"/f/{token}/report.html")
+    assert "Van monteur naar teamleider." in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert page.count('class="board-picture"') == 3  # the boards with cards or notes
+    response = client.get(f"/f/{token}/report.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response.headers["content-disposition"].endswith('-2026-11-24-report.pdf"')
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = re.sub(r"\s+", " ", text)
+    for expected in ("Leren in de buitendienst", "Van monteur naar teamleider", "Zelfvertrouwen"):
+        assert expected in text
+    assert converters.REPORT_CSS.exists()
+
+
+def test_chart_png(client: TestClient, seeded: tuple[dict, str]) -> None:
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError):
+        require(False, "CairoSVG needs Cairo (Debian: libcairo2)")
+    _, token = seeded
+    response = client.get(f"/f/{token}/chart.png?round=2")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
+    width = int.from_bytes(response.content[16:20], "big")
+    assert width == 2000  # drawn at twice the SVG's 1000 units: sharp on a projector
+
+
+def test_share_links_are_read_only_and_revocable(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    _, token = seeded
+    made = client.post(f"/f/{token}/shares", follow_redirects=False)
+    assert made.status_code == 303
+    share = re.search(r"new_share=([\w-]+)", made.headers["location"]).group(1)
+    shown = html(client, made.headers["location"])
+    assert f"/s/{share}/summary" in shown
+
+    page = html(client, f"/s/{share}/summary")
+    assert "(N=3)" in page
+    assert f"/f/{token}" not in page  # the facilitator's secret never leaks to a share
+    assert "/shares" not in page and "data-key" not in page
+    assert client.get(f"/s/{share}/placements.csv").status_code == 200
+    plenary = html(client, f"/s/{share}/plenary")
+    assert "data-key" not in plenary
+    assert client.get(f"/s/{share}/tables/1").status_code == 404  # no live tables for shares
+    assert client.post(f"/s/{share}/shares").status_code in (404, 405)
+
+    listed = html(client, f"/f/{token}/summary")
+    share_id = re.search(r"/shares/(\d+)/revoke", listed).group(1)
+    other, other_token = seed_workshop(client, {}, title="Andere workshop")
+    assert client.post(f"/f/{other_token}/shares/{share_id}/revoke").status_code == 404
+    assert client.get(f"/s/{share}/summary").status_code == 200
+    revoked = client.post(f"/f/{token}/shares/{share_id}/revoke", follow_redirects=False)
+    assert revoked.status_code == 303
+    assert client.get(f"/s/{share}/summary").status_code == 404
+    assert client.get(f"/s/{share}/workshop.json").status_code == 404
+
+
+def test_plenary_has_a_slide_per_interview_with_cards(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    _, token = seeded
+    page = html(client, f"/f/{token}/plenary")
+    assert len(re.findall(r'class="slide slide-', page)) == 1 + 3 + 1
+    assert "Van monteur naar teamleider." in page
+    assert "Een open gesprek &lt;script&gt;" in page
+    assert 'src="/static/js/plenary.js"' in page
+
+
+def test_table_view_and_its_live_board(client: TestClient, seeded: tuple[dict, str]) -> None:
+    _, token = seeded
+    page = html(client, f"/f/{token}/tables/1")
+    assert f"/f/{token}/tables/1/board.svg" in page
+    board = client.get(f"/f/{token}/tables/1/board.svg")
+    assert board.headers["content-type"].startswith("image/svg+xml")
+    assert client.get(f"/f/{token}/tables/7").status_code == 404
+
+
+def test_report_follows_the_workshop_language(client: TestClient) -> None:
+    _, token = seed_workshop(client, BOARDS, NOTES, language="en")
+    page = html(client, f"/f/{token}/report.html?lang=nl")
+    assert 'lang="en"' in page and "Self-confidence" in page
+
+
+def test_dashboard_sees_who_is_connected(client: TestClient, seeded: tuple[dict, str]) -> None:
+    workshop, token = seeded
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    seat = phone.post(f"/api/tables/{code}/seat", json={"role": "reporter"}).json()
+    with client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key={token}") as dash:
+        first = dash.receive_json()
+        table = first["tables"][0]
+        # Nobody connected yet; the reporter's story of round 1 is written (seeded).
+        assert table["online"] == [] and table["recorded"] is True
+        assert first["tables"][2]["recorded"] is False  # table 3: nothing written
+    with client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key={token}") as dash:
+        dash.receive_json()
+        with phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket:
+            socket.receive_json()  # the phone's snapshot
+            online = dash.receive_json()
+            assert online == {
+                "type": "presence",
+                "table_id": table["table_id"],
+                "online": [seat["id"]],
+            }
+        gone = dash.receive_json()
+        assert gone["type"] == "presence" and gone["online"] == []
