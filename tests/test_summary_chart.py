@@ -217,3 +217,22 @@ def test_file_names_carry_title_and_date() -> None:
         == "kaartspel-leren-ontwikkelen-een-dag-2026-11-24-report.pdf"
     )
     assert file_name(workshop(title="???"), "data", "csv") == "kaartspel-2026-11-24-data.csv"
+
+
+def test_recommendations_find_dutch_compounds_and_plurals(deck: Deck) -> None:
+    record = workshop(
+        interview(
+            1,
+            1,
+            recommendations=(
+                "Plan opleidingstijd in het rooster\n"
+                "1. Een leidinggevende die coacht\n"
+                "* Geldig beleid maken"
+            ),
+        )
+    )
+    groups = {g.code: [i.text for i in g.items] for g in recommendation_groups(record, deck, "-")}
+    category = {f.title: c.code for c in deck.categories for f in c.factors}
+    assert "Plan opleidingstijd in het rooster" in groups[category["Opleiding"]]
+    assert "Een leidinggevende die coacht" in groups[category["Leidinggevenden/management"]]
+    assert groups[""] == ["Geldig beleid maken"]  # "geld" is a whole word, not a prefix

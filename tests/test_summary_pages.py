@@ -248,3 +248,18 @@ def test_dashboard_sees_who_is_connected(client: TestClient, seeded: tuple[dict,
             }
         gone = dash.receive_json()
         assert gone["type"] == "presence" and gone["online"] == []
+
+
+def test_without_pango_or_cairo_the_downloads_say_so(
+    client: TestClient, seeded: tuple[dict, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without Pango
+    monkeypatch.setitem(sys.modules, "cairosvg", None)
+    _, token = seeded
+    for path in ("report.pdf", "chart.png"):
+        response = client.get(f"/f/{token}/{path}")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "export_unavailable"
+    assert client.get(f"/f/{token}/placements.csv").status_code == 200

@@ -235,8 +235,19 @@ def split_recommendations(text: str) -> list[str]:
     return [item for item in items if item]
 
 
-def _words(text: str) -> str:
-    return " " + " ".join(re.findall(r"\w+", text.casefold())) + " "
+def _mention(title: str) -> re.Pattern[str]:
+    """A factor or category title as people write it: any part of "A/B", Dutch compounds
+    and plurals included ("opleiding" in "opleidingstijd", "leidinggevenden" as "leidinggevende")."""
+    parts = []
+    for alternative in title.split("/"):
+        words = re.findall(r"\w+", alternative.casefold())
+        if not words:
+            continue
+        stems = [w[:-2] if len(w) > 6 and w.endswith("en") else w for w in words]
+        # Short words must match whole ("geld" is not "geldig"); longer ones as a prefix.
+        pieces = [re.escape(w) + (r"\w*" if len(w) >= 6 else r"\b") for w in stems]
+        parts.append(r"(?<!\w)" + r"\W+".join(pieces))
+    return re.compile("|".join(parts) or r"(?!)")
 
 
 def recommendation_groups(
@@ -244,14 +255,15 @@ def recommendation_groups(
 ) -> tuple[RecommendationGroup, ...]:
     """Every recommendation, under each category whose name or factor it mentions."""
     names = {
-        c.code: [_words(c.title)] + [_words(f.title) for f in c.factors] for c in deck.categories
+        c.code: [_mention(c.title)] + [_mention(f.title) for f in c.factors]
+        for c in deck.categories
     }
     grouped: dict[str, list[Recommendation]] = {code: [] for code in [*names, ""]}
     for interview in workshop.interviews:
         for text in split_recommendations(interview.note("recommendations")):
             item = Recommendation(text, interview.table, interview.round)
-            words = _words(text)
-            hits = [code for code, titles in names.items() if any(t in words for t in titles)]
+            folded = text.casefold()
+            hits = [code for code, found in names.items() if any(f.search(folded) for f in found)]
             for code in hits or [""]:
                 grouped[code].append(item)
     titles = {c.code: c.title for c in deck.categories} | {"": other_title}

@@ -22,7 +22,7 @@ MARGIN = 20
 LABEL_WIDTH = 270
 BAR_AREA = (WIDTH - 2 * MARGIN - LABEL_WIDTH) // 2  # pixels for 100% on each side
 MIDDLE = MARGIN + LABEL_WIDTH + BAR_AREA
-ROW = 28
+ROW = 30
 BAR = 18
 GROUP_HEAD = 30
 HEAD = 96
@@ -183,15 +183,16 @@ def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
                 )
             )
     if show_reference and row.reference is not None:
+        # Under the bar, pointing up at the research's share: it never hides a figure.
         x = round(_x(row.reference / 100, "stimulating"), 1)
-        parts.append(_diamond(x, y + BAR / 2))
+        parts.append(_marker(x, y + BAR + 1))
     parts.append("</g>")
     return "".join(parts)
 
 
-def _diamond(x: float, y: float, size: float = 6) -> str:
-    points = f"{x},{y - size} {x + size},{y} {x},{y + size} {x - size},{y}"
-    return tag("polygon", points=points, fill=_REFERENCE, stroke="#ffffff", **{"stroke-width": 1.5})
+def _marker(x: float, top: float, size: float = 7) -> str:
+    points = f"{x},{top} {x + size / 1.4},{top + size} {x - size / 1.4},{top + size}"
+    return tag("polygon", points=points, fill=_REFERENCE)
 
 
 def _grid(top: int, bottom: int) -> list[str]:
@@ -279,7 +280,7 @@ def _legend(labels: ChartLabels, y: int, show_reference: bool) -> list[str]:
             )
     if show_reference:
         x = MARGIN + 600
-        parts.append(_diamond(x + 8, y - 4))
+        parts.append(_marker(x + 8, y - 10))
         parts.append(
             tag_text("text", labels.reference, x=x + 22, y=y, fill=INK, **{"font-size": 12})
         )

@@ -42,7 +42,11 @@ def shorten(text: str, limit: int) -> str:
 def wrap(text: str, width: float, font_size: float, *, bold: bool, max_lines: int) -> list[str]:
     """Lines that fit ``width`` units by character count; the last one ends in "…" if cut."""
     chars = max(4, int(width / (font_size * (EM_BOLD if bold else EM_REGULAR))))
-    return textwrap.wrap(clean(text), chars, max_lines=max_lines, placeholder=" " + ELLIPSIS)
+    # A slash is a place to break too ("Leidinggevenden/management"), not mid-word.
+    lines = textwrap.wrap(
+        clean(text).replace("/", "/ "), chars, max_lines=max_lines, placeholder=" " + ELLIPSIS
+    )
+    return [line.replace("/ ", "/") for line in lines]
 
 
 def text_lines(
