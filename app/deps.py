@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from sqlmodel import Session
 
 from app.deck import Library
 from app.realtime.hub import Hub
+from app.security import check_form
 from app.settings import Settings
 from app.web import Pages
 
@@ -44,3 +45,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def form_guard(
+    request: Request, settings: SettingsDep, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> None:
+    """Every HTML form post carries the page's CSRF token and comes from this site."""
+    check_form(request, csrf, settings.public_url)
+
+
+FormGuard = [Depends(form_guard)]

@@ -20,6 +20,7 @@ from app.game.refusal import Refusal
 from app.play.router import router as play_router
 from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import MemoryHub
+from app.security import JoinGuard, JoinGuardGate, SecurityHeaders, client_key
 from app.settings import ROOT, Settings, get_settings
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
@@ -54,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.hub = MemoryHub()
     app.state.pages = Pages()
+    app.state.join_guard = JoinGuard()
+    # The last added runs first: the headers wrap everything, the gate's 429 included.
+    app.add_middleware(JoinGuardGate, guard=app.state.join_guard)
+    app.add_middleware(SecurityHeaders, https=(settings.public_url or "").startswith("https://"))
 
     app.include_router(workshops_router)
     app.include_router(play_router)
@@ -99,6 +104,8 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, refusal: Refusal) -> Response:
+        if refusal.code == "unknown_table":
+            request.app.state.join_guard.failed(client_key(request))
         return respond(request, refusal.status, refusal.code, refusal.message, refusal.params)
 
     @app.exception_handler(StarletteHTTPException)

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.i18n import LANGUAGES, gettext_for, pick_language
 from app.network import public_base_url
+from app.security import csrf_token, set_csrf_cookie
 from app.settings import ROOT, Settings
 
 TEMPLATE_DIR = ROOT / "app" / "templates"
@@ -45,9 +46,13 @@ class Pages:
             request=request,
             lang=language,
             other_lang="en" if language == "nl" else "nl",
+            csrf_token=csrf_token(request),
             **context,
         )
-        return HTMLResponse(page, status_code=status_code)
+        response = HTMLResponse(page, status_code=status_code)
+        public_url = request.app.state.settings.public_url or ""
+        set_csrf_cookie(request, response, secure=public_url.startswith("https://"))
+        return response
 
 
 def request_language(request: Request, fallback: str | None = None) -> str:

@@ -66,3 +66,12 @@ def join_code(join_url: str) -> str:
     match = re.search(r"/j/([A-Z0-9]+)$", join_url)
     assert match, join_url
     return match.group(1)
+
+
+CSRF = "test-csrf-token-0123456789abcdef"
+
+
+def form(client: TestClient, data: dict[str, object] | None = None) -> dict[str, object]:
+    """A form post as the browser sends it: the page's CSRF token in the field and cookie."""
+    client.cookies.set("ks_csrf", CSRF)
+    return {**(data or {}), "csrf": CSRF}

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import PUBLIC_URL, WS_BASE, new_phone
+from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
 
 
 def _token(workshop: dict) -> str:
@@ -29,7 +29,9 @@ def test_dashboard_sees_tables_and_round_controls(client: TestClient, workshop: 
 
         # The form the workshop page posts (works without JavaScript): start table 2 only.
         page = client.post(
-            f"/f/{token}/rounds", data={"action": "start", "table": "2"}, follow_redirects=False
+            f"/f/{token}/rounds",
+            data=form(client, {"action": "start", "table": "2"}),
+            follow_redirects=False,
         )
         assert page.status_code == 303
         started = dash.receive_json()
@@ -68,7 +70,9 @@ def test_dashboard_and_controls_need_the_facilitator_token(
         headers={"Authorization": f"Bearer {_token(workshop)}"},
     )
     assert bad_action.status_code == 422
-    assert client.post("/f/forged/rounds", data={"action": "start"}).status_code == 404
+    assert (
+        client.post("/f/forged/rounds", data=form(client, {"action": "start"})).status_code == 404
+    )
 
 
 def test_workshop_page_has_round_controls(client: TestClient, workshop: dict) -> None:

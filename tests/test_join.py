@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.play.router import DEVICE_COOKIE
-from tests.conftest import join_code, new_phone
+from tests.conftest import form, join_code, new_phone
 
 ROLES = ["interviewer", "respondent1", "respondent2", "reporter", "observer"]
 
@@ -28,7 +28,7 @@ def test_five_phones_take_five_roles_and_keep_them_after_reload(
     code = _code(workshop)
     phones = [new_phone(client) for _ in ROLES]
     for phone, role in zip(phones, ROLES, strict=True):
-        response = phone.post(f"/j/{code}", data={"role": role, "name": f"P-{role}"})
+        response = phone.post(f"/j/{code}", data=form(phone, {"role": role, "name": f"P-{role}"}))
         assert response.status_code == 200, response.text
         assert str(response.url).endswith(f"/t/{code}")
     state = client.get(f"/api/tables/{code}").json()
@@ -47,7 +47,7 @@ def test_a_role_cannot_be_taken_twice(client: TestClient, workshop: dict) -> Non
     refused = second.post(f"/api/tables/{code}/seat", json={"role": "interviewer"})
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "role_taken"
-    page = second.post(f"/j/{code}", data={"role": "interviewer"})
+    page = second.post(f"/j/{code}", data=form(second, {"role": "interviewer"}))
     assert page.status_code == 409 and "Iemand anders heeft deze rol al" in page.text
 
 
@@ -89,7 +89,7 @@ def test_unknown_table_and_bad_role(client: TestClient, workshop: dict) -> None:
         assert "<script>" not in response.text
     bad_role = client.post(f"/api/tables/{_code(workshop)}/seat", json={"role": "king"})
     assert bad_role.status_code == 422
-    form_bad_role = client.post(f"/j/{_code(workshop)}", data={"role": "king"})
+    form_bad_role = client.post(f"/j/{_code(workshop)}", data=form(client, {"role": "king"}))
     assert form_bad_role.status_code == 422
 
 
@@ -130,7 +130,9 @@ def test_names_are_escaped_and_limited(client: TestClient, workshop: dict) -> No
         f"/api/tables/{code}/seat", json={"role": "observer", "name": "x" * 41}
     )
     assert too_long.status_code == 422
-    form_long = new_phone(client).post(f"/j/{code}", data={"role": "observer", "name": "x" * 999})
+    form_long = (p := new_phone(client)).post(
+        f"/j/{code}", data=form(p, {"role": "observer", "name": "x" * 999})
+    )
     assert form_long.status_code == 422 and "maximaal 40 tekens" in form_long.text
 
 
@@ -138,7 +140,7 @@ def test_leaving_frees_the_role(client: TestClient, workshop: dict) -> None:
     code = _code(workshop)
     phone = new_phone(client)
     phone.post(f"/api/tables/{code}/seat", json={"role": "interviewer"})
-    phone.post(f"/t/{code}/leave")
+    phone.post(f"/t/{code}/leave", data=form(phone))
     assert "interviewer" in client.get(f"/api/tables/{code}").json()["free_roles"]
 
 

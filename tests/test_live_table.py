@@ -23,7 +23,7 @@ from app.models import WorkshopTable
 from app.realtime.protocol import MAX_MESSAGE_BYTES
 from app.tables.clock_keeper import expire_due_rounds
 from app.tables.service import now_ms
-from tests.conftest import WS_BASE, new_phone
+from tests.conftest import WS_BASE, form, new_phone
 
 ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
 NOTE_FIELDS = {"development", "stands_out", "recommendations", "connections", "reflection"}
@@ -634,9 +634,8 @@ def test_a_phone_that_left_is_closed_with_4403_on_its_next_command(
     client: TestClient, workshop: dict
 ) -> None:
     with open_table(client, workshop, ("respondent1", "observer")) as table:
-        response = table.phones["respondent1"].post(
-            f"/t/{table.code}/leave", follow_redirects=False
-        )
+        phone = table.phones["respondent1"]
+        response = phone.post(f"/t/{table.code}/leave", data=form(phone), follow_redirects=False)
         assert response.status_code == 303
         left = table.everyone_receives()
         assert left["observer"]["kind"] == "members"

@@ -10,7 +10,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import WS_BASE, new_phone, require
+from tests.conftest import WS_BASE, form, new_phone, require
 from tests.seeding import seed_workshop
 
 BOARDS = {
@@ -172,7 +172,7 @@ def test_share_links_are_read_only_and_revocable(
     client: TestClient, seeded: tuple[dict, str]
 ) -> None:
     _, token = seeded
-    made = client.post(f"/f/{token}/shares", follow_redirects=False)
+    made = client.post(f"/f/{token}/shares", data=form(client), follow_redirects=False)
     assert made.status_code == 303
     share = re.search(r"new_share=([\w-]+)", made.headers["location"]).group(1)
     shown = html(client, made.headers["location"])
@@ -186,14 +186,19 @@ def test_share_links_are_read_only_and_revocable(
     plenary = html(client, f"/s/{share}/plenary")
     assert "data-key" not in plenary
     assert client.get(f"/s/{share}/tables/1").status_code == 404  # no live tables for shares
-    assert client.post(f"/s/{share}/shares").status_code in (404, 405)
+    assert client.post(f"/s/{share}/shares", data=form(client)).status_code in (404, 405)
 
     listed = html(client, f"/f/{token}/summary")
     share_id = re.search(r"/shares/(\d+)/revoke", listed).group(1)
     other, other_token = seed_workshop(client, {}, title="Andere workshop")
-    assert client.post(f"/f/{other_token}/shares/{share_id}/revoke").status_code == 404
+    assert (
+        client.post(f"/f/{other_token}/shares/{share_id}/revoke", data=form(client)).status_code
+        == 404
+    )
     assert client.get(f"/s/{share}/summary").status_code == 200
-    revoked = client.post(f"/f/{token}/shares/{share_id}/revoke", follow_redirects=False)
+    revoked = client.post(
+        f"/f/{token}/shares/{share_id}/revoke", data=form(client), follow_redirects=False
+    )
     assert revoked.status_code == 303
     assert client.get(f"/s/{share}/summary").status_code == 404
     assert client.get(f"/s/{share}/workshop.json").status_code == 404

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import PUBLIC_URL, join_code
+from tests.conftest import PUBLIC_URL, form, join_code
 
 
 def test_healthz(client: TestClient) -> None:
@@ -132,13 +132,16 @@ def test_facilitator_pages(client: TestClient, workshop: dict) -> None:
 def test_form_creates_workshop_and_redirects_to_secret_link(client: TestClient) -> None:
     response = client.post(
         "/workshops",
-        data={"title": "Form workshop", "tables": "4", "date": "2026-01-15", "language": "en"},
+        data=form(
+            client,
+            {"title": "Form workshop", "tables": "4", "date": "2026-01-15", "language": "en"},
+        ),
         follow_redirects=False,
     )
     assert response.status_code == 303
     page = client.get(response.headers["location"])
     assert page.status_code == 200 and page.text.count('class="qr-card"') == 4
-    bad = client.post("/workshops", data={"title": "", "tables": "500"})
+    bad = client.post("/workshops", data=form(client, {"title": "", "tables": "500"}))
     assert bad.status_code == 422
     assert 'aria-invalid="true"' in bad.text
 

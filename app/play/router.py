@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.deck import Library
-from app.deps import HubDep, PagesDep, SessionDep, SettingsDep
+from app.deps import FormGuard, HubDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
 from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
 from app.play.service import (
@@ -98,7 +98,7 @@ def join_page(code: str, request: Request, session: SessionDep, pages: PagesDep)
     return response
 
 
-@router.post("/j/{code}", include_in_schema=False, response_model=None)
+@router.post("/j/{code}", include_in_schema=False, response_model=None, dependencies=FormGuard)
 async def join_submit(
     code: str,
     request: Request,
@@ -128,7 +128,7 @@ async def join_submit(
     return response
 
 
-@router.post("/t/{code}/leave", include_in_schema=False)
+@router.post("/t/{code}/leave", include_in_schema=False, dependencies=FormGuard)
 async def leave(code: str, request: Request, session: SessionDep, hub: HubDep) -> RedirectResponse:
     context = find_table(session, code)
     leave_seat(session, context, request.cookies.get(DEVICE_COOKIE))

@@ -25,6 +25,7 @@ from app.play.service import find_table, seat_of_device
 from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
 from app.realtime.table_feed import publish, table_channel, workshop_channel
+from app.security import TokenBucket, client_key, same_origin
 from app.tables.presence import connected_seats, mark_connected, mark_gone
 from app.tables.service import apply_command, now_ms, snapshot, table_summary
 from app.web import translate
@@ -36,6 +37,11 @@ logger = logging.getLogger(__name__)
 # Close codes in the 4000 range are ours to define (RFC 6455); phones read them.
 CLOSE_UNKNOWN_TABLE = 4404
 CLOSE_NO_SEAT = 4403
+CLOSE_POLICY = 1008  # RFC 6455: a message that violates policy (foreign origin, flooding)
+# A person taps a few times a second; a runaway script does not get to fill the event log.
+COMMANDS_PER_SECOND = 10
+COMMAND_BURST = 30
+REFUSALS_BEFORE_CLOSE = 200
 
 
 def _error(
@@ -56,10 +62,14 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
     library: Library = websocket.app.state.library
+    if not same_origin(websocket, websocket.app.state.settings.public_url):
+        await websocket.close(CLOSE_POLICY)
+        return
     with Session(engine) as session:
         try:
             context = find_table(session, code)
         except Refusal:
+            websocket.app.state.join_guard.failed(client_key(websocket))
             await websocket.close(CLOSE_UNKNOWN_TABLE)
             return
         seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))
@@ -81,7 +91,19 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 raise WebSocketDisconnect(CLOSE_NO_SEAT)
             return p.dump(snapshot(session, table, workshop, current_seat))
 
+    bucket = TokenBucket(COMMANDS_PER_SECOND, COMMAND_BURST)
+    refused = 0
+
     async def handle(raw: str, outbox: Subscription) -> None:
+        nonlocal refused
+        if not bucket.take():
+            refused += 1
+            if refused > REFUSALS_BEFORE_CLOSE:
+                raise WebSocketDisconnect(CLOSE_POLICY)
+            outbox.offer(
+                _error(language, _id_of(raw), "too_fast", "Slow down a little.", retry=True)
+            )
+            return
         if len(raw.encode("utf-8")) > p.MAX_MESSAGE_BYTES:
             outbox.offer(_error(language, None, "too_large", "This message is too large."))
             return
@@ -181,6 +203,18 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             await presence_changed()
 
 
+def _id_of(raw: str) -> str | None:
+    """The command id of a message we won't read in full, so the phone can match the error."""
+    if len(raw) > p.MAX_MESSAGE_BYTES:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and len(found) <= 64 else None
+
+
 async def _receive_text(websocket: WebSocket) -> str:
     frame = await websocket.receive()
     if frame["type"] == "websocket.disconnect":
@@ -215,8 +249,11 @@ async def pump(
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
             error = task.exception()
-            if isinstance(error, WebSocketDisconnect) and error.code == CLOSE_NO_SEAT:
-                await websocket.close(CLOSE_NO_SEAT)
+            if isinstance(error, WebSocketDisconnect) and error.code in (
+                CLOSE_NO_SEAT,
+                CLOSE_POLICY,
+            ):
+                await websocket.close(error.code)
     except WebSocketDisconnect:
         pass
     finally:
@@ -229,6 +266,9 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
     """The facilitator's live view of every table (read-only; rounds are controlled over HTTP)."""
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
+    if not same_origin(websocket, websocket.app.state.settings.public_url):
+        await websocket.close(CLOSE_POLICY)
+        return
     with Session(engine) as session:
         workshop = workshop_for_token(session, websocket.query_params.get("key", ""))
         if workshop is None or workshop.id != workshop_id:

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, select
 
 from app.deck import Deck, Library
-from app.deps import LibraryDep, PagesDep, SessionDep
+from app.deps import FormGuard, LibraryDep, PagesDep, SessionDep
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Workshop, WorkshopTable
@@ -370,7 +370,7 @@ def workshop_json(
 # --- share links (facilitator only) -------------------------------------------------
 
 
-@router.post("/f/{token}/shares")
+@router.post("/f/{token}/shares", dependencies=FormGuard)
 def share_create(token: str, session: SessionDep) -> RedirectResponse:
     viewer = _viewer(session, None, token)
     made = create_share(session, viewer.workshop)
@@ -381,7 +381,7 @@ def share_create(token: str, session: SessionDep) -> RedirectResponse:
     )
 
 
-@router.post("/f/{token}/shares/{share_id}/revoke")
+@router.post("/f/{token}/shares/{share_id}/revoke", dependencies=FormGuard)
 def share_revoke(token: str, share_id: int, session: SessionDep) -> RedirectResponse:
     viewer = _viewer(session, None, token)
     if not revoke_share(session, viewer.workshop, share_id):
@@ -399,7 +399,7 @@ def _table(session: Session, workshop: Workshop, number: int) -> WorkshopTable:
         )
     ).first()
     if table is None:
-        raise Refusal("unknown_table", "There is no such table.", status=404)
+        raise Refusal("no_such_table", "There is no such table.", status=404)
     return table
 
 

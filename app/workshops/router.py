@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from app.deck import Library
-from app.deps import HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
+from app.deps import FormGuard, HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.network import phone_reachability
@@ -70,7 +70,7 @@ def start_page(
     )
 
 
-@router.post("/workshops", include_in_schema=False, response_model=None)
+@router.post("/workshops", include_in_schema=False, response_model=None, dependencies=FormGuard)
 def start_workshop(
     request: Request,
     session: SessionDep,
@@ -270,7 +270,7 @@ async def api_round_action(
     )
 
 
-@router.post("/f/{token}/rounds", include_in_schema=False)
+@router.post("/f/{token}/rounds", include_in_schema=False, dependencies=FormGuard)
 async def form_round_action(
     token: str,
     request: Request,
