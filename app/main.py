@@ -25,6 +25,7 @@ from app.settings import ROOT, Settings, get_settings
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
 from app.web import Pages, request_language, translate
+from app.workshops.retention import keep_retention
 from app.workshops.router import router as workshops_router
 
 VERSION = "0.1.0"
@@ -39,8 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)
         keeper = asyncio.create_task(keep_clock(app.state.engine, app.state.hub, library))
+        sweeper = asyncio.create_task(keep_retention(app.state.engine))
         yield
         keeper.cancel()
+        sweeper.cancel()
         await app.state.hub.close()
         app.state.engine.dispose()
 

@@ -29,6 +29,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, request_language, translate
+from app.workshops.retention import deletion_date
 
 router = APIRouter()
 
@@ -64,6 +65,7 @@ def _join_context(context: TableContext, session: Session) -> dict[str, object]:
         "single_roles": SINGLE_ROLES,
         "max_name": MAX_NAME_LENGTH,
         "code": format_join_code(context.table.join_code),
+        "delete_on": deletion_date(context.workshop),
     }
 
 

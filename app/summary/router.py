@@ -42,6 +42,8 @@ from app.summary.views import (
 from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
+from app.workshops.retention import CHOICES as RETENTION_CHOICES
+from app.workshops.retention import deletion_date
 from app.workshops.service import workshop_for_token
 
 router = APIRouter(include_in_schema=False)
@@ -203,6 +205,8 @@ def summary_page(
         "new_share": new_share if viewer.facilitator and new_share else "",
         "base_url": str(request.base_url).rstrip("/"),
         "sort_orders": SORT_ORDERS,
+        "delete_on": deletion_date(workshop),
+        "retention_choices": RETENTION_CHOICES,
     }
     return pages.render(
         request, "summary.html", context, request_language(request, workshop.language)

@@ -24,6 +24,9 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
+from app.workshops.retention import CHOICES as RETENTION_CHOICES
+from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
+from app.workshops.retention import delete_workshop
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
 from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
 
@@ -50,22 +53,34 @@ def _deck_choices(library: Library, language: str) -> list[tuple[str, str]]:
     return [(deck.id, deck.title) for deck in decks if deck.kind == "factors"]
 
 
+def _start_context(
+    library: Library,
+    settings: Settings,
+    language: str,
+    errors: dict[str, str],
+    values: dict[str, str],
+) -> dict[str, object]:
+    return {
+        "decks": _deck_choices(library, language),
+        "today": dt.date.today().isoformat(),
+        "max_tables": MAX_TABLES,
+        "needs_admin": bool(settings.admin_token),
+        "errors": errors,
+        "values": values,
+        "retention_choices": RETENTION_CHOICES,
+    }
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def start_page(
     request: Request, pages: PagesDep, library: LibraryDep, settings: SettingsDep
 ) -> HTMLResponse:
     language = request_language(request)
+    context = _start_context(library, settings, language, {}, {})
     return pages.render(
         request,
         "start.html",
-        {
-            "decks": _deck_choices(library, language),
-            "today": dt.date.today().isoformat(),
-            "max_tables": MAX_TABLES,
-            "needs_admin": bool(settings.admin_token),
-            "errors": {},
-            "values": {},
-        },
+        context | {"deleted": request.query_params.get("deleted") == "1"},
         language,
     )
 
@@ -84,10 +99,12 @@ def start_workshop(
     deck: Annotated[str, Form()] = "llo",
     round_minutes: Annotated[str, Form()] = "15",
     language: Annotated[str, Form()] = "nl",
+    retention_days: Annotated[str, Form()] = "90",
     admin_token: Annotated[str, Form()] = "",
 ) -> Response:
     page_language = request_language(request)
     values = {
+        "retention_days": retention_days,
         "title": title,
         "tables": tables,
         "date": date,
@@ -107,14 +124,7 @@ def start_workshop(
         return pages.render(
             request,
             "start.html",
-            {
-                "decks": _deck_choices(library, page_language),
-                "today": dt.date.today().isoformat(),
-                "max_tables": MAX_TABLES,
-                "needs_admin": bool(settings.admin_token),
-                "errors": errors,
-                "values": values,
-            },
+            _start_context(library, settings, page_language, errors, values),
             page_language,
             status_code=422,
         )
@@ -240,6 +250,46 @@ def api_get_workshop(
     """A workshop and its tables. Needs the facilitator token (from the facilitator link) as bearer."""
     workshop = _api_workshop(session, workshop_id, authorization)
     return describe(workshop, tables_of(session, workshop), base_url(settings))
+
+
+@router.delete("/api/workshops/{workshop_id}", tags=["workshops"], status_code=204)
+def api_delete_workshop(
+    workshop_id: str,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Delete the workshop and everything in it, at once and for good (facilitator token)."""
+    workshop = _api_workshop(session, workshop_id, authorization)
+    delete_workshop(session, workshop.id)
+    return Response(status_code=204)
+
+
+@router.post("/f/{token}/delete", include_in_schema=False, dependencies=FormGuard)
+def form_delete_workshop(
+    token: str,
+    session: SessionDep,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> RedirectResponse:
+    workshop = _facilitator_workshop(session, token)
+    if confirm != "yes":
+        raise Refusal(
+            "confirm_delete", "Tick the box to confirm that everything may go.", status=422
+        )
+    delete_workshop(session, workshop.id)
+    return RedirectResponse("/?deleted=1", status_code=303)
+
+
+@router.post("/f/{token}/retention", include_in_schema=False, dependencies=FormGuard)
+def form_retention(
+    token: str,
+    session: SessionDep,
+    days: Annotated[int, Form(ge=1, le=365)] = RETENTION_DAYS,
+) -> RedirectResponse:
+    workshop = _facilitator_workshop(session, token)
+    workshop.retention_days = days
+    session.add(workshop)
+    session.commit()
+    return RedirectResponse(f"/f/{token}/summary#privacy", status_code=303)
 
 
 class RoundControl(BaseModel):

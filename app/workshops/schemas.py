@@ -20,6 +20,9 @@ class WorkshopCreate(BaseModel):
     deck: str = Field("llo", min_length=1, max_length=40)
     round_minutes: int = Field(15, ge=1, le=60)
     language: Literal["nl", "en"] = "nl"
+    retention_days: int = Field(
+        90, ge=1, le=365, description="days after the workshop's date until it is deleted"
+    )
 
     @field_validator("title", "organisation")
     @classmethod
@@ -47,5 +50,7 @@ class WorkshopOut(BaseModel):
     round_minutes: int
     language: str
     status: str
+    retention_days: int
+    delete_on: dt.date
     facilitator_url: str | None = None
     tables: list[TableLinks]

@@ -11,6 +11,7 @@ from app.deck import Library
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.tokens import hash_token, new_join_code, new_token
+from app.workshops.retention import deletion_date
 from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
 
 
@@ -39,6 +40,7 @@ def create_workshop(session: Session, data: WorkshopCreate, library: Library) ->
         deck_id=data.deck,
         round_minutes=data.round_minutes,
         language=data.language,
+        retention_days=data.retention_days,
         facilitator_hash=hash_token(token),
     )
     session.add(workshop)
@@ -98,6 +100,8 @@ def describe(
         round_minutes=workshop.round_minutes,
         language=workshop.language,
         status=workshop.status,
+        retention_days=workshop.retention_days,
+        delete_on=deletion_date(workshop),
         facilitator_url=f"{base_url}/f/{facilitator_token}" if facilitator_token else None,
         tables=[table_links(base_url, table) for table in tables],
     )

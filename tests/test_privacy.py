@@ -1,0 +1,177 @@
+"""Privacy: retention with automatic deletion, deleting a workshop at once, the notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.main import create_app
+from app.settings import Settings
+from app.workshops.retention import purge_expired
+from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
+from tests.seeding import seed_workshop
+
+CHILD_TABLES = (
+    "workshop_table",
+    "seat",
+    "interview",
+    "placement",
+    "interview_note",
+    "table_event",
+    "share_link",
+)
+
+
+def _rows(client: TestClient, workshop_id: str) -> dict[str, int]:
+    """How many rows of each table belong to one workshop (deleted must mean gone)."""
+    queries = {
+        "workshop": "SELECT count(*) FROM workshop WHERE id = :w",
+        "workshop_table": "SELECT count(*) FROM workshop_table WHERE workshop_id = :w",
+        "share_link": "SELECT count(*) FROM share_link WHERE workshop_id = :w",
+    }
+    tables = "SELECT id FROM workshop_table WHERE workshop_id = :w"
+    for name in ("seat", "interview", "table_event"):
+        queries[name] = f"SELECT count(*) FROM {name} WHERE table_id IN ({tables})"
+    interviews = f"SELECT id FROM interview WHERE table_id IN ({tables})"
+    for name in ("placement", "interview_note"):
+        queries[name] = f"SELECT count(*) FROM {name} WHERE interview_id IN ({interviews})"
+    with Session(client.app.state.engine) as session:
+        return {
+            k: session.execute(text(q), {"w": workshop_id}).scalar_one() for k, q in queries.items()
+        }
+
+
+def _full_workshop(client: TestClient, **kwargs: object) -> tuple[dict, str]:
+    """A workshop with boards, notes, seats, events and a share link: something in every table."""
+    workshop, token = seed_workshop(
+        client,
+        {(1, 1): [("A1-1", "stimulating", "large", "uitleg", "")]},
+        {(1, 1): {"development": "Een verhaal over iemand"}},
+        **kwargs,
+    )
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{code}/seat", json={"role": "reporter", "name": "Ann"})
+    with phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket:
+        socket.receive_json()
+        socket.send_json({"type": "note", "id": "n1", "field": "stands_out", "text": "iets"})
+        while socket.receive_json()["type"] != "ack":
+            pass
+    client.post(f"/f/{token}/shares", data=form(client))
+    return workshop, token
+
+
+def test_retention_defaults_to_90_days_and_can_be_chosen(client: TestClient) -> None:
+    made = client.post("/api/workshops", json={"title": "T", "tables": 1, "date": "2026-11-24"})
+    body = made.json()
+    assert body["retention_days"] == 90 and body["delete_on"] == "2027-02-22"
+    short = client.post(
+        "/api/workshops",
+        json={"title": "T", "tables": 1, "date": "2026-11-24", "retention_days": 7},
+    )
+    assert short.json()["delete_on"] == "2026-12-01"
+    for bad in (0, 366, "soon"):
+        refused = client.post(
+            "/api/workshops", json={"title": "T", "tables": 1, "retention_days": bad}
+        )
+        assert refused.status_code == 422
+
+
+def test_expired_workshops_are_deleted_with_everything_in_them(client: TestClient) -> None:
+    old, _ = _full_workshop(client)
+    kept, _ = _full_workshop(client, title="Nog te bewaren")
+    before = _rows(client, old["id"])
+    assert all(before[name] > 0 for name in ("workshop", *CHILD_TABLES)), before
+    engine = client.app.state.engine
+    assert purge_expired(engine, dt.date(2027, 2, 21)) == 0  # the day before: nothing goes
+    assert purge_expired(engine, dt.date(2027, 2, 22)) == 2  # 2026-11-24 + 90 days
+    assert all(count == 0 for count in _rows(client, old["id"]).values())
+    assert all(count == 0 for count in _rows(client, kept["id"]).values())
+
+
+def test_the_sweep_runs_when_the_app_starts(settings: Settings) -> None:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as client:
+        gone = client.post(
+            "/api/workshops",
+            json={"title": "Oud", "tables": 1, "date": "2020-01-01", "retention_days": 7},
+        ).json()
+        kept = client.post("/api/workshops", json={"title": "Nieuw", "tables": 1}).json()
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as client:
+        deadline = time.monotonic() + 10
+        while _rows(client, gone["id"])["workshop"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _rows(client, gone["id"])["workshop"] == 0
+        assert _rows(client, kept["id"])["workshop"] == 1
+
+
+def test_the_facilitator_deletes_a_workshop_at_once(client: TestClient) -> None:
+    workshop, token = _full_workshop(client)
+    code = workshop["tables"][0]["join_code"]
+    summary = client.get(f"/f/{token}/summary").text
+    share = re.search(r"/shares/(\d+)/revoke", summary)
+    assert share and "/delete" in summary
+    unconfirmed = client.post(f"/f/{token}/delete", data=form(client))
+    assert unconfirmed.status_code == 422
+    assert _rows(client, workshop["id"])["workshop"] == 1
+    done = client.post(
+        f"/f/{token}/delete", data=form(client, {"confirm": "yes"}), follow_redirects=False
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/?deleted=1"
+    assert all(count == 0 for count in _rows(client, workshop["id"]).values())
+    assert client.get(f"/f/{token}").status_code == 404
+    assert client.get(f"/j/{code}").status_code == 404
+    assert "deleted" in client.get("/?deleted=1&lang=en").text
+
+
+def test_the_api_deletes_with_the_facilitator_token(client: TestClient) -> None:
+    workshop, token = _full_workshop(client)
+    url = f"/api/workshops/{workshop['id']}"
+    assert client.delete(url, headers={"authorization": "Bearer wrong"}).status_code in (401, 403)
+    assert client.delete(url).status_code in (401, 403)
+    assert client.delete(url, headers={"authorization": f"Bearer {token}"}).status_code == 204
+    assert all(count == 0 for count in _rows(client, workshop["id"]).values())
+
+
+def test_summary_shows_when_data_goes_and_lets_the_facilitator_change_it(
+    client: TestClient,
+) -> None:
+    _, token = seed_workshop(client, {})
+    page = client.get(f"/f/{token}/summary?lang=en").text
+    assert "22-02-2027" in page and "90 days after the workshop" in page
+    changed = client.post(
+        f"/f/{token}/retention", data=form(client, {"days": "30"}), follow_redirects=False
+    )
+    assert changed.status_code == 303
+    assert "24-12-2026" in client.get(f"/f/{token}/summary").text
+    assert client.post(f"/f/{token}/retention", data=form(client, {"days": "0"})).status_code == 422
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [("nl", "Privacy"), ("en", "Privacy")])
+def test_the_join_page_says_what_is_kept(client: TestClient, lang: str, phrase: str) -> None:
+    workshop, _ = seed_workshop(client, {})
+    page = client.get(f"/j/{workshop['tables'][0]['join_code']}?lang={lang}").text
+    assert phrase in page and "22-02-2027" in page
+    expected = "optioneel" if lang == "nl" else "optional"
+    assert expected in page
+
+
+def test_no_page_asks_another_host_for_anything(client: TestClient) -> None:
+    workshop, token = seed_workshop(client, {(1, 1): [("A1-1", "stimulating", "large", "", "")]})
+    code = workshop["tables"][0]["join_code"]
+    for path in ("/", f"/j/{code}", f"/f/{token}", f"/f/{token}/summary", f"/f/{token}/plenary"):
+        page = client.get(path).text
+        for url in re.findall(r'(?:src|href|action)="([^"]+)"', page):
+            outside = re.match(r"(https?:)?//", url) and not url.startswith(PUBLIC_URL + "/")
+            assert not outside, (path, url)
+
+
+def test_names_stay_out_of_the_summary_and_downloads(client: TestClient) -> None:
+    workshop, token = _full_workshop(client)
+    for path in ("summary", "report.html", "placements.csv", "workshop.json"):
+        assert "Ann" not in client.get(f"/f/{token}/{path}").text, path
