@@ -24,6 +24,7 @@ from app.security import JoinGuard, JoinGuardGate, SecurityHeaders, client_key
 from app.settings import ROOT, Settings, get_settings
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
+from app.tables.locks import TableLocks
 from app.web import Pages, request_language, translate
 from app.workshops.retention import keep_retention
 from app.workshops.router import router as workshops_router
@@ -39,7 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)
-        keeper = asyncio.create_task(keep_clock(app.state.engine, app.state.hub, library))
+        keeper = asyncio.create_task(
+            keep_clock(app.state.engine, app.state.hub, library, app.state.table_locks)
+        )
         sweeper = asyncio.create_task(keep_retention(app.state.engine))
         yield
         keeper.cancel()
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.hub = MemoryHub()
     app.state.pages = Pages()
+    app.state.table_locks = TableLocks()
     app.state.join_guard = JoinGuard()
     # The last added runs first: the headers wrap everything, the gate's 429 included.
     app.add_middleware(JoinGuardGate, guard=app.state.join_guard)

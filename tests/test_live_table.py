@@ -590,12 +590,12 @@ def test_the_whistle_blows_when_the_deadline_passes(client: TestClient) -> None:
             session.add(stored)
             session.commit()
         # The app's own clock keeper may get there first; either way there is one whistle.
-        portal.call(expire_due_rounds, engine, hub, library)
+        portal.call(expire_due_rounds, engine, hub, library, app.state.table_locks)
         whistle = table.round_event()
         assert whistle["round"]["whistle"] is True and whistle["round"]["status"] == "ended"
         assert whistle["locked"] is True
         assert whistle["pictures"] == [{"round": 1, "url": f"/t/{table.code}/rounds/1.svg"}]
-        assert portal.call(expire_due_rounds, engine, hub, library) == 0
+        assert portal.call(expire_due_rounds, engine, hub, library, app.state.table_locks) == 0
         table.expect_quiet()
         error, _ = table.command("respondent1", place("A1-1"))
         assert error["code"] == "board_locked"

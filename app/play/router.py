@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -22,7 +23,7 @@ from app.play.service import (
     seat_of_device,
     take_seat,
 )
-from app.realtime.hub import Hub
+from app.realtime.protocol import Event
 from app.realtime.table_feed import publish, table_state
 from app.settings import Settings
 from app.tables.pictures import svg_response
@@ -69,10 +70,18 @@ def _join_context(context: TableContext, session: Session) -> dict[str, object]:
     }
 
 
-async def _members_changed(hub: Hub, session: Session, context: TableContext) -> None:
-    assert context.table.id is not None
-    event = member_event(session, context.table.id)
-    await publish(hub, context.table.id, context.workshop.id, [event])
+async def _members_changed(request: Request, context: TableContext) -> None:
+    """Tell the table and the dashboard who sits where now (the change is committed)."""
+    table_id = context.table.id
+    assert table_id is not None
+    state = request.app.state
+
+    def event() -> Event:
+        with Session(state.engine) as session:
+            return member_event(session, table_id)
+
+    async with state.table_locks(table_id):
+        await publish(state.hub, table_id, context.workshop.id, [await asyncio.to_thread(event)])
 
 
 @router.get("/j", response_class=HTMLResponse, include_in_schema=False, response_model=None)
@@ -117,14 +126,14 @@ async def join_submit(
     if not token or len(token) > 100:
         token = new_token()
     try:
-        take_seat(session, context, token, parse_role(role), name)
+        await asyncio.to_thread(take_seat, session, context, token, parse_role(role), name)
     except Refusal as refusal:
         if refusal.code == "workshop_finished":
             raise
         error = translate(language, refusal.message, refusal.params)
         values = _join_context(context, session) | {"error": error, "name_value": name}
         return pages.render(request, "join.html", values, language, status_code=refusal.status)
-    await _members_changed(hub, session, context)
+    await _members_changed(request, context)
     response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
     set_device_cookie(response, token, settings)
     return response
@@ -133,8 +142,8 @@ async def join_submit(
 @router.post("/t/{code}/leave", include_in_schema=False, dependencies=FormGuard)
 async def leave(code: str, request: Request, session: SessionDep, hub: HubDep) -> RedirectResponse:
     context = find_table(session, code)
-    leave_seat(session, context, request.cookies.get(DEVICE_COOKIE))
-    await _members_changed(hub, session, context)
+    await asyncio.to_thread(leave_seat, session, context, request.cookies.get(DEVICE_COOKIE))
+    await _members_changed(request, context)
     return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
 
 
@@ -198,8 +207,8 @@ async def api_take_seat(
     token = request.cookies.get(DEVICE_COOKIE) or ""
     if not token or len(token) > 100:
         token = new_token()
-    seat = take_seat(session, context, token, body.role, body.name)
-    await _members_changed(hub, session, context)
+    seat = await asyncio.to_thread(take_seat, session, context, token, body.role, body.name)
+    await _members_changed(request, context)
     set_device_cookie(response, token, settings)
     assert seat.id is not None
     return SeatOut(

@@ -14,11 +14,13 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.deck import Library
 from app.game.refusal import Refusal
+from app.i18n import N_
 from app.models import Seat
 from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
@@ -26,8 +28,9 @@ from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
 from app.realtime.table_feed import publish, table_channel, workshop_channel
 from app.security import TokenBucket, client_key, same_origin
+from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
-from app.tables.service import apply_command, now_ms, snapshot, table_summary
+from app.tables.service import Outcome, apply_command, now_ms, snapshot, table_summary
 from app.web import translate
 from app.workshops.service import tables_of, workshop_for_token
 
@@ -62,6 +65,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
     library: Library = websocket.app.state.library
+    locks: TableLocks = websocket.app.state.table_locks
     if not same_origin(websocket, websocket.app.state.settings.public_url):
         await websocket.close(CLOSE_POLICY)
         return
@@ -126,28 +130,34 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                     command_id,
                     "invalid",
                     "This message is not valid (%(where)s: %(problem)s).",
-                    {"where": where, "problem": first["msg"]},
+                    {"where": where, "problem": translate(language, _problem(first["type"]))},
                 )
             )
             return
         if isinstance(message, p.Ping):
             outbox.offer(p.dump(p.Pong()))
-            with Session(engine) as session:
-                came_back = mark_connected(session, seat_id, now_ms())
-            if came_back:
+            if await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms())):
                 await presence_changed()
             return
         if isinstance(message, p.Resync):
             outbox.offer(fresh_snapshot())
             return
-        with Session(engine) as session:
-            current_seat = session.get(Seat, seat.id)
-            if current_seat is None:
-                raise WebSocketDisconnect(CLOSE_NO_SEAT)
+
+        def apply() -> Outcome:
+            with Session(engine) as session:
+                current_seat = session.get(Seat, seat_id)
+                if current_seat is None:
+                    raise WebSocketDisconnect(CLOSE_NO_SEAT)
+                try:
+                    return apply_command(session, table_id, current_seat, message, deck)
+                except Refusal:
+                    session.rollback()
+                    raise
+
+        async with locks(table_id):
             try:
-                outcome = apply_command(session, table_id, current_seat, message, deck)
+                outcome = await asyncio.to_thread(apply)
             except Refusal as refusal:
-                session.rollback()
                 outbox.offer(
                     _error(
                         language,
@@ -159,8 +169,8 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                     )
                 )
                 return
-        outbox.offer(p.dump(outcome.reply))
-        await publish(hub, table_id, workshop.id, outcome.events)
+            outbox.offer(p.dump(outcome.reply))
+            await publish(hub, table_id, workshop.id, outcome.events)
 
     async def on_text(raw: str, outbox: Subscription) -> None:
         try:
@@ -170,14 +180,16 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         except OperationalError:
             # The database is busy (locked): nothing was applied; the phone may resend.
             outbox.offer(
-                _error(language, None, "busy", "The table is busy. Trying again…", retry=True)
+                _error(
+                    language, _id_of(raw), "busy", "The table is busy. Trying again…", retry=True
+                )
             )
         except Exception:
             logger.exception("command failed on table %s", table_id)
             outbox.offer(
                 _error(
                     language,
-                    None,
+                    _id_of(raw),
                     "server_error",
                     "Something went wrong on the server. Trying again…",
                     retry=True,
@@ -185,22 +197,64 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             )
 
     async def presence_changed() -> None:
-        with Session(engine) as session:
-            online = connected_seats(session, table_id, now_ms())
+        def online_now() -> list[int]:
+            with Session(engine) as session:
+                return connected_seats(session, table_id, now_ms())
+
+        try:
+            online = await asyncio.to_thread(online_now)
+        except OperationalError:  # presence is a nicety: a busy database skips one update
+            return
         message = {"type": "presence", "table_id": table_id, "online": online}
         await hub.publish(workshop_channel(workshop.id), json.dumps(message))
 
     async with hub.subscribe(table_channel(table_id)) as subscription:
         subscription.offer(fresh_snapshot())
-        with Session(engine) as session:
-            mark_connected(session, seat_id, now_ms(), force=True)
+        await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
         await presence_changed()
         try:
             await pump(websocket, subscription, on_text, fresh_snapshot)
         finally:
-            with Session(engine) as session:
-                mark_gone(session, seat_id)
-            await presence_changed()
+
+            async def gone() -> None:
+                await _presence(engine, lambda s: mark_gone(s, seat_id))
+                await presence_changed()
+
+            # Shielded: a server cancelling this task as the phone leaves still records it.
+            await asyncio.shield(gone())
+
+
+# Pydantic's own words are English and technical; phones get ours, in their language.
+_PROBLEMS = {
+    "missing": N_("missing"),
+    "extra_forbidden": N_("not allowed here"),
+    "string_too_long": N_("too long"),
+    "string_too_short": N_("too short"),
+    "string_pattern_mismatch": N_("not in the expected form"),
+    "literal_error": N_("not one of the allowed values"),
+    "union_tag_invalid": N_("not a known message type"),
+    "union_tag_not_found": N_("a message needs a type"),
+    "greater_than_equal": N_("too small"),
+    "less_than_equal": N_("too large"),
+}
+
+
+def _problem(kind: str) -> str:
+    return _PROBLEMS.get(kind, N_("the wrong kind of value"))
+
+
+async def _presence(engine: Engine, mark: Callable[[Session], bool | None]) -> bool:
+    """Record presence on a worker thread; a busy database skips it (the next ping retries)."""
+
+    def work() -> bool:
+        with Session(engine) as session:
+            return bool(mark(session))
+
+    try:
+        return await asyncio.to_thread(work)
+    except OperationalError:
+        logger.info("presence not recorded: the database is busy")
+        return False
 
 
 def _id_of(raw: str) -> str | None:

@@ -11,33 +11,42 @@ from sqlmodel import Session
 from app.deck import Library
 from app.models import WorkshopTable
 from app.realtime.hub import Hub
+from app.realtime.protocol import Event
 from app.realtime.table_feed import publish
+from app.tables.locks import TableLocks
 from app.tables.service import due_tables, now_ms, round_action
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 0.25
 
 
-async def expire_due_rounds(engine: Engine, hub: Hub, library: Library) -> int:
+async def expire_due_rounds(engine: Engine, hub: Hub, library: Library, locks: TableLocks) -> int:
     """One pass: end every round past its deadline. Returns how many were ended."""
-    ended = 0
-    with Session(engine) as session:
-        table_ids = due_tables(session, now_ms())
-    for table_id in table_ids:
+
+    def due() -> list[int]:
+        with Session(engine) as session:
+            return due_tables(session, now_ms())
+
+    def expire(table_id: int) -> tuple[list[Event], str]:
         with Session(engine) as session:
             events = round_action(session, table_id, "expire", library)
             table = session.get(WorkshopTable, table_id)
-            workshop_id = table.workshop_id if table else ""
-        if events:
-            ended += 1
-            await publish(hub, table_id, workshop_id, events)
+            return events, table.workshop_id if table else ""
+
+    ended = 0
+    for table_id in await asyncio.to_thread(due):
+        async with locks(table_id):
+            events, workshop_id = await asyncio.to_thread(expire, table_id)
+            if events:
+                ended += 1
+                await publish(hub, table_id, workshop_id, events)
     return ended
 
 
-async def keep_clock(engine: Engine, hub: Hub, library: Library) -> None:
+async def keep_clock(engine: Engine, hub: Hub, library: Library, locks: TableLocks) -> None:
     while True:
         try:
-            await expire_due_rounds(engine, hub, library)
+            await expire_due_rounds(engine, hub, library, locks)
         except Exception:  # a passing database hiccup must not stop the clock for good
             logger.exception("clock keeper pass failed")
         await asyncio.sleep(TICK_SECONDS)

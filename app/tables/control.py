@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.deck import Library
+from app.game.clock import Clock
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.realtime.hub import Hub
+from app.realtime.protocol import Event
 from app.realtime.table_feed import publish
+from app.tables.locks import TableLocks
 from app.tables.service import clock_of, now_ms, round_action
 
 ACTIONS = ("start", "pause", "extend", "end")
@@ -30,6 +35,7 @@ async def control_rounds(
     engine: Engine,
     hub: Hub,
     library: Library,
+    locks: TableLocks,
     workshop: Workshop,
     action: str,
     minutes: int = 0,
@@ -49,17 +55,22 @@ async def control_rounds(
     now = now_ms()
     for table_id, number in targets:
         assert table_id is not None
-        with Session(engine) as session:
-            try:
-                events = round_action(session, table_id, action, library, minutes, now)
-                code = None
-            except Refusal as refusal:
-                session.rollback()
-                events, code = [], refusal.code
-            table = session.get(WorkshopTable, table_id)
-            assert table is not None
-            clock = clock_of(table)
-        await publish(hub, table_id, workshop.id, events)
+
+        def act(table_id: int = table_id) -> tuple[list[Event], str | None, Clock]:
+            with Session(engine) as session:
+                try:
+                    events = round_action(session, table_id, action, library, minutes, now)
+                    code = None
+                except Refusal as refusal:
+                    session.rollback()
+                    events, code = [], refusal.code
+                table = session.get(WorkshopTable, table_id)
+                assert table is not None
+                return events, code, clock_of(table)
+
+        async with locks(table_id):
+            events, code, clock = await asyncio.to_thread(act)
+            await publish(hub, table_id, workshop.id, events)
         results.append(
             TableResult(
                 number=number, ok=code is None, status=clock.status, round=clock.number, code=code

@@ -315,8 +315,9 @@ async def api_round_action(
     token as bearer. Each table answers for itself: one that refuses does not stop the others.
     """
     workshop = _api_workshop(session, workshop_id, authorization)
+    state = request.app.state
     return await control_rounds(
-        request.app.state.engine, hub, library, workshop, action, body.minutes, body.table
+        state.engine, hub, library, state.table_locks, workshop, action, body.minutes, body.table
     )
 
 
@@ -333,7 +334,10 @@ async def form_round_action(
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
     number = int(table) if table.isdigit() else None
-    await control_rounds(request.app.state.engine, hub, library, workshop, action, minutes, number)
+    state = request.app.state
+    await control_rounds(
+        state.engine, hub, library, state.table_locks, workshop, action, minutes, number
+    )
     return RedirectResponse(f"/f/{token}#rounds", status_code=303)
 
 
