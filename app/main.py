@@ -19,7 +19,7 @@ from app.deck import load_library
 from app.game.refusal import Refusal
 from app.play.router import router as play_router
 from app.realtime.endpoint import router as realtime_router
-from app.realtime.hub import MemoryHub
+from app.realtime.hub import make_hub
 from app.settings import ROOT, Settings, get_settings
 from app.tables.clock_keeper import keep_clock
 from app.web import Pages, request_language, translate
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.library = library
     app.state.engine = make_engine(settings.database_url)
-    app.state.hub = MemoryHub()
+    app.state.hub = make_hub(settings.redis_url)
     app.state.pages = Pages()
 
     app.include_router(workshops_router)

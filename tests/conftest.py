@@ -35,6 +35,7 @@ def settings(tmp_path: Path) -> Settings:
         public_url=PUBLIC_URL,
         secret_key="test-secret",
         host="127.0.0.1",
+        redis_url=None,  # one process, whatever REDIS_URL the shell has
     )
 
 
