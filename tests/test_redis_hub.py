@@ -182,7 +182,7 @@ def test_killed_publisher_connection_loses_nothing_and_keeps_order(hubs) -> None
     run(test)
 
 
-def test_without_redis_sockets_still_start_and_publishing_never_blocks(monkeypatch) -> None:
+def test_without_redis_sockets_still_start_and_publishing_hardly_waits(monkeypatch) -> None:
     monkeypatch.setattr(redis_hub, "SUBSCRIBE_WAIT", 0.3)
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
@@ -191,12 +191,112 @@ def test_without_redis_sockets_still_start_and_publishing_never_blocks(monkeypat
 
     async def test() -> None:
         try:
-            async with asyncio.timeout(2):
+            async with asyncio.timeout(1 + redis_hub.PUBLISH_WAIT):
                 async with hub.subscribe("table:1") as table:
-                    await hub.publish("table:1", "queued")
+                    for n in range(20):  # only the first waits: then Redis is known to be away
+                        await hub.publish("table:1", f"queued-{n}")
                     assert table.queue.empty()
         finally:
             async with asyncio.timeout(3):
                 await hub.close()
+
+    run(test)
+
+
+class Proxy:
+    """A TCP proxy to the real Redis that can go away and come back, as a restarting Redis
+    does: its connections drop, and meanwhile nothing answers on its port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port: int = probe.getsockname()[1]
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/9"
+
+    async def up(self) -> None:
+        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+
+    async def down(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    async def _pipe(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        redis_side, to_redis = await asyncio.open_connection("127.0.0.1", 6379)
+        self.writers += [to_client, to_redis]
+
+        async def copy(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    target.write(data)
+                    await target.drain()
+            except OSError:
+                pass
+            finally:
+                target.transport.abort()
+
+        await asyncio.gather(copy(client, to_redis), copy(redis_side, to_client))
+
+
+def test_messages_queued_while_redis_is_away_are_sent_in_order_or_resynced(
+    hubs, monkeypatch
+) -> None:
+    monkeypatch.setattr(redis_hub, "PUBLISH_BACKLOG", 3)
+    proxy = Proxy()
+    listener = hubs("listener")
+
+    async def test() -> None:
+        await proxy.up()
+        # Only the publishing process loses Redis; the listening one stays connected.
+        publisher = RedisHub(proxy.url(), prefix=listener.prefix, client_name="ks-away")
+        try:
+            async with listener.subscribe("table:1") as table:
+                await publisher.publish("table:1", "before")
+                assert await receive(table, 1) == ["before"]
+                await proxy.down()
+                for n in range(5):
+                    await publisher.publish("table:1", f"away-{n}")
+                await asyncio.sleep(0.3)
+                await proxy.up()
+                # Three did not fit the backlog: their channel is told to resync instead.
+                assert await receive(table, 3) == [RESYNC, "away-3", "away-4"]
+        finally:
+            await publisher.close()
+            await listener.close()
+            await proxy.down()
+
+    run(test)
+
+
+def test_a_listener_that_lost_redis_resyncs_when_it_is_back(hubs) -> None:
+    proxy = Proxy()
+    publisher = hubs("publisher")
+
+    async def test() -> None:
+        await proxy.up()
+        # Only the listening process loses Redis, as when Redis restarts under it.
+        listener = RedisHub(proxy.url(), prefix=publisher.prefix, client_name="ks-away")
+        try:
+            async with listener.subscribe("table:1") as table:
+                await publisher.publish("table:1", "before")
+                assert await receive(table, 1) == ["before"]
+                await proxy.down()
+                await publisher.publish("table:1", "missed")  # nobody there to hear it
+                await asyncio.sleep(0.5)
+                assert table.queue.empty()
+                await proxy.up()
+                assert await receive(table, 1) == [RESYNC]  # a snapshot makes good the loss
+                await publisher.publish("table:1", "after")
+                assert await receive(table, 1) == ["after"]
+        finally:
+            await listener.close()
+            await publisher.close()
+            await proxy.down()
 
     run(test)

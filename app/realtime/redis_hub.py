@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -44,7 +45,15 @@ BACKOFF_FIRST = 0.1
 BACKOFF_MAX = 5.0
 # Messages kept while Redis is away. Beyond that they are dropped and their channels get RESYNC.
 PUBLISH_BACKLOG = 10_000
+PUBLISH_BATCH = 100  # messages per round trip
+# How long a publisher waits for its message to leave, while Redis answers (see publish()).
+PUBLISH_WAIT = 0.5
 ERRORS = (RedisError, OSError)
+
+
+def _settle(item: _Outgoing) -> None:
+    if not item.sent.done():
+        item.sent.set_result(None)
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:
@@ -54,6 +63,13 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
         for task in pending:
             task.cancel()
         await asyncio.wait(pending, timeout=0.1)
+
+
+@dataclass
+class _Outgoing:
+    channel: str
+    message: str
+    sent: asyncio.Future[None]
 
 
 @dataclass
@@ -87,22 +103,34 @@ class RedisHub:
         self._sent: set[str] = set()
         self._pending: dict[str, int] = {}
         self._heard = 0.0
-        self._backlog: deque[tuple[str, str]] = deque()
+        self._backlog: deque[_Outgoing] = deque()
         self._lost: set[str] = set()  # channels whose messages a full backlog dropped
         self._wake = asyncio.Event()
+        self._publishing = True  # False while Redis refuses our messages
         self._tasks: list[asyncio.Task[None]] = []
 
     # --- the Hub interface ---------------------------------------------------------------
 
     async def publish(self, channel: str, message: str) -> None:
-        """Queue the message without waiting: call order is send order, and a slow or absent
-        Redis never holds up a command (its event is in the database already)."""
+        """Queue the message (call order is send order) and wait, briefly, until it has left.
+
+        The wait keeps a table's events in order between processes: the process that
+        committed one sends it before it takes its next command, which may have to wait for
+        the table lock while another process commits the next seq. An absent Redis is not
+        waited for: the event is in the database already, and sockets resync later."""
         self._start()
         if len(self._backlog) >= PUBLISH_BACKLOG:
-            self._lost.update(name for name, _ in self._backlog)
+            for dropped in self._backlog:
+                self._lost.add(dropped.channel)
+                _settle(dropped)
             self._backlog.clear()
-        self._backlog.append((channel, message))
+        item = _Outgoing(channel, message, asyncio.get_running_loop().create_future())
+        self._backlog.append(item)
         self._wake.set()
+        if self._publishing:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(PUBLISH_WAIT):
+                    await asyncio.shield(item.sent)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
@@ -164,25 +192,31 @@ class RedisHub:
             while self._backlog or self._lost:
                 try:
                     await self._publish_next()
-                    delay = BACKOFF_FIRST
+                    delay, self._publishing = BACKOFF_FIRST, True
                 except ERRORS as error:
                     if delay == BACKOFF_FIRST:
                         logger.warning("Redis publish failed, retrying: %s", error)
+                    self._publishing = False
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, BACKOFF_MAX)
 
     async def _publish_next(self) -> None:
-        """Send the oldest message; on failure it stays first in line, so order is kept.
-        (A retry after a lost reply may send it twice: phones ignore a seq they have.)"""
+        """Send the oldest messages; on failure they stay first in line, so order is kept.
+        (A retry after a lost reply may send one twice: phones ignore a seq they have.)"""
         if self._lost:
             channel = next(iter(self._lost))
             await self._redis.publish(self.prefix + channel, RESYNC)
             self._lost.discard(channel)
             return
-        item = self._backlog[0]
-        await self._redis.publish(self.prefix + item[0], item[1])
-        if self._backlog and self._backlog[0] is item:  # unless an overflow dropped it meanwhile
-            self._backlog.popleft()
+        batch = list(itertools.islice(self._backlog, PUBLISH_BATCH))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for item in batch:
+                pipe.publish(self.prefix + item.channel, item.message)
+            await pipe.execute()
+        for item in batch:
+            if self._backlog and self._backlog[0] is item:  # unless an overflow dropped it
+                self._backlog.popleft()
+            _settle(item)
 
     # --- the subscriber connection -----------------------------------------------------------
 
