@@ -11,8 +11,10 @@ import asyncio
 import json
 import random
 import socket
+import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.conftest import PG_ADMIN_URL, port_open, require
 from tests.test_live_uvicorn import TIMEOUT, Server, board_key, place, round_action
+from tests.test_redis_hub import Proxy
 
 Message = dict[str, Any]
 # Pub/sub ignores the database number, but Kaartspel puts it in its channel prefix; a random
@@ -39,12 +42,13 @@ SPLIT = {  # which process each phone talks to
 }
 
 
-@pytest.fixture
-def servers(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Server, Server]]:
-    require(port_open("127.0.0.1", 6379), "Redis is not running on 127.0.0.1:6379")
+@contextmanager
+def two_servers(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> Iterator[tuple[Server, Server]]:
     shared = {
         "DATABASE_URL": postgres_url,
-        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "REDIS_URL": redis_url,
         "SECRET_KEY": f"shared-{uuid.uuid4().hex}",
     }
     pair = []
@@ -63,6 +67,56 @@ def servers(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Server, Server]
             server.stop()
     for server in pair:
         assert not unexpected_errors(server.log()), server.log()
+
+
+@pytest.fixture
+def servers(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Server, Server]]:
+    require(port_open("127.0.0.1", 6379), "Redis is not running on 127.0.0.1:6379")
+    with two_servers(tmp_path, postgres_url, f"redis://127.0.0.1:6379/{REDIS_DB}") as pair:
+        yield pair
+
+
+class RedisSwitch:
+    """Redis for both servers through a proxy (tests.test_redis_hub.Proxy) that can go away
+    and come back, as Redis does when it restarts. The proxy runs in a thread of its own."""
+
+    def __init__(self) -> None:
+        self.proxy = Proxy()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.proxy.port}/{REDIS_DB}"
+
+    def _call(self, step: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        asyncio.run_coroutine_threadsafe(step(), self.loop).result(TIMEOUT)
+
+    def up(self) -> None:
+        self._call(self.proxy.up)
+
+    def down(self) -> None:
+        self._call(self.proxy.down)
+
+    def close(self) -> None:
+        if self.proxy.server is not None:
+            self.down()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(TIMEOUT)
+
+
+@pytest.fixture
+def servers_and_redis(
+    tmp_path: Path, postgres_url: str
+) -> Iterator[tuple[Server, Server, RedisSwitch]]:
+    require(port_open("127.0.0.1", 6379), "Redis is not running on 127.0.0.1:6379")
+    redis = RedisSwitch()
+    try:
+        redis.up()
+        with two_servers(tmp_path, postgres_url, redis.url()) as (a, b):
+            yield a, b, redis
+    finally:
+        redis.close()
 
 
 KEEPER_FAILED = "clock keeper pass failed"
@@ -417,3 +471,49 @@ def test_while_postgres_is_away_commands_are_refused_busy_and_a_resend_applies_o
         asyncio.run(asyncio.wait_for(play(), 60))
     finally:
         admin.dispose()
+
+
+def test_while_redis_is_away_commands_apply_and_every_phone_resyncs_when_it_is_back(
+    servers_and_redis: tuple[Server, Server, RedisSwitch],
+) -> None:
+    a, b, redis = servers_and_redis
+    with httpx.Client(base_url=a.base, timeout=TIMEOUT, trust_env=False) as http:
+        response = http.post("/api/workshops", json={"title": "Zonder Redis", "tables": 1})
+    assert response.status_code == 201, response.text
+    code = response.json()["tables"][0]["join_code"]
+    respondent = Screen(f"{a.ws_base}/ws/tables/{code}", take_seat(a, code, "respondent1"))
+    observer = Screen(f"{b.ws_base}/ws/tables/{code}", take_seat(b, code, "observer"))
+
+    async def play() -> None:
+        try:
+            await respondent.connect()
+            await observer.connect()
+            await asyncio.to_thread(redis.down)
+            # The database is the truth: the command is applied and acknowledged...
+            await respondent.send(place("no-redis", "A1-1", "stimulating", "large", 0))
+            await respondent.until(lambda: "no-redis" in respondent.replies)
+            ack = respondent.replies["no-redis"]
+            assert ack["type"] == "ack", ack
+            # ...but nobody hears of it while Redis is away.
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(observer.receive(), 1)
+            assert observer.seq < ack["seq"]
+            await asyncio.to_thread(redis.up)
+            # Back: every socket on both processes gets a fresh snapshot, with the card.
+            for phone in (respondent, observer):
+                await phone.until(lambda phone=phone: len(phone.snapshots) > 1)
+                await phone.reach(ack["seq"])
+                assert [c["card"] for c in phone.board] == ["A1-1"]
+            # And events flow again.
+            await observer.send(
+                {"type": "note", "id": "back", "field": "reflection", "text": "Weer verbonden"}
+            )
+            await observer.until(lambda: "back" in observer.replies)
+            await respondent.reach(observer.replies["back"]["seq"])
+            assert respondent.notes["reflection"] == "Weer verbonden"
+        finally:
+            await respondent.close()
+            await observer.close()
+
+    asyncio.run(asyncio.wait_for(play(), 60))
+    assert "Redis subscriber connection lost" in a.log() + b.log()
