@@ -18,22 +18,16 @@ from app.realtime import redis_hub
 from app.realtime.hub import RESYNC, Subscription, make_hub
 from app.realtime.redis_hub import RedisHub
 from app.settings import Settings
-from tests.conftest import require
+from tests.conftest import port_open, require
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 TIMEOUT = 5.0
 
 
-def redis_is_running() -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", 6379)) == 0
-
-
 @pytest.fixture
 def hubs() -> Callable[[str], RedisHub]:
     """Hubs on a prefix of this test's own; `hubs("b")` is the hub of process "b"."""
-    require(redis_is_running(), "Redis is not running on 127.0.0.1:6379")
+    require(port_open("127.0.0.1", 6379), "Redis is not running on 127.0.0.1:6379")
     run = uuid.uuid4().hex[:10]
 
     def hub(name: str) -> RedisHub:
@@ -123,6 +117,14 @@ def test_one_redis_subscription_per_channel_and_unsubscribe_cleans_up(hubs) -> N
                 assert other.subscriber_count("table:7") == 1
                 assert await redis_subscribers(other, "table:7") == 1
             assert other.subscriber_count("table:7") == 0
+
+            # A socket that comes as the last one leaves (a phone reconnecting) finds the
+            # channel still subscribed, and waits for nothing.
+            async with other.subscribe("table:8"):
+                pass
+            async with asyncio.timeout(0.5), other.subscribe("table:8") as back:
+                await one.publish("table:8", "still here")
+                assert await receive(back, 1) == ["still here"]
 
             async def gone() -> bool:
                 return await redis_subscribers(other, "table:7") == 0

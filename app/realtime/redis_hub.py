@@ -137,6 +137,9 @@ class RedisHub:
         self._start()
         subscription = Subscription()
         state = self._channels.setdefault(channel, _Channel())
+        if channel in self._sent and channel not in self._pending:
+            # Its last socket just left and Redis was not told yet: still subscribed.
+            state.ready.set()
         state.subscribers.add(subscription)
         self._changed.set()
         try:
@@ -193,9 +196,9 @@ class RedisHub:
                 try:
                     await self._publish_next()
                     delay, self._publishing = BACKOFF_FIRST, True
-                except ERRORS as error:
+                except Exception as error:  # whatever it is, the publisher must carry on
                     if delay == BACKOFF_FIRST:
-                        logger.warning("Redis publish failed, retrying: %s", error)
+                        logger.warning("Redis publish failed, retrying: %r", error)
                     self._publishing = False
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, BACKOFF_MAX)
@@ -230,9 +233,9 @@ class RedisHub:
                 if self._resync:
                     logger.warning("Redis is back: resyncing %d channel(s)", len(self._resync))
                 await self._session(pubsub)
-            except ERRORS as error:
+            except Exception as error:  # whatever it is, the subscriber must carry on
                 if delay == BACKOFF_FIRST:
-                    logger.warning("Redis subscriber connection lost, reconnecting: %s", error)
+                    logger.warning("Redis subscriber connection lost, reconnecting: %r", error)
             finally:
                 self._connection_lost()
                 with contextlib.suppress(*ERRORS):
@@ -301,9 +304,12 @@ class RedisHub:
 
     def _confirmed(self, name: str) -> None:
         # Confirmations come in command order: at zero pending, the newest SUBSCRIBE is live.
-        self._pending[name] = self._pending.get(name, 0) - 1
+        left = self._pending.pop(name, 0) - 1
+        if left > 0:
+            self._pending[name] = left
+            return
         state = self._channels.get(name)
-        if self._pending[name] > 0 or name not in self._sent or state is None:
+        if name not in self._sent or state is None:
             return
         state.ready.set()
         if name in self._resync:
