@@ -6,7 +6,11 @@ COPY app ./app
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 kaartspel && mkdir /data && chown kaartspel /data
+# Pango and Cairo for the PDF report (WeasyPrint) and the PNG chart (CairoSVG).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libcairo2 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 kaartspel && mkdir /data && chown kaartspel /data
 COPY --from=build /venv /venv
 WORKDIR /srv
 COPY alembic.ini ./

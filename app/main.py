@@ -19,7 +19,7 @@ from app.deck import load_library
 from app.game.refusal import Refusal
 from app.play.router import router as play_router
 from app.realtime.endpoint import router as realtime_router
-from app.realtime.hub import MemoryHub
+from app.realtime.hub import make_hub
 from app.security import JoinGuard, JoinGuardGate, SecurityHeaders, client_key
 from app.settings import ROOT, Settings, get_settings
 from app.summary.router import router as summary_router
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.library = library
     app.state.engine = make_engine(settings.database_url)
-    app.state.hub = MemoryHub()
+    app.state.hub = make_hub(settings.redis_url)
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
     app.state.join_guard = JoinGuard()

@@ -28,11 +28,14 @@ class Settings(BaseSettings):
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     # A hosted deployment sets ADMIN_TOKEN; creating a workshop then needs it as a bearer token.
     admin_token: str | None = None
+    # Several server processes share events through Redis (redis://host:6379/0); empty: one
+    # process, events stay in memory.
+    redis_url: str | None = None
     cards_dir: Path = ROOT / "cards"
     # Where the app runs for everyone in the room; "development" relaxes nothing, it only labels.
     environment: str = "production"
 
-    @field_validator("public_url", "admin_token")
+    @field_validator("public_url", "admin_token", "redis_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return (value or "").strip() or None

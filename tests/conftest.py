@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from app.main import create_app
 from app.settings import Settings
@@ -17,6 +20,7 @@ PUBLIC_URL = "http://127.0.0.1:8765"
 # The test client joins websocket paths onto ws://testserver, where our cookies do not go.
 WS_BASE = "ws://127.0.0.1:8765"
 IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def require(condition: bool, reason: str) -> None:
@@ -28,6 +32,28 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+    require(port_open("127.0.0.1", 5432), "PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"kaartspel_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
@@ -35,6 +61,7 @@ def settings(tmp_path: Path) -> Settings:
         public_url=PUBLIC_URL,
         secret_key="test-secret",
         host="127.0.0.1",
+        redis_url=None,  # one process, whatever REDIS_URL the shell has
     )
 
 

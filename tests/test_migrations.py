@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app.db import alembic_config, make_engine, migrate
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import PUBLIC_URL, require
+from tests.conftest import PUBLIC_URL
 
 TABLES = {"workshop", "workshop_table", "seat", "alembic_version"}
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _port_open(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((host, port)) == 0
 
 
 def test_sqlite_empty_file_upgrades_and_downgrades(tmp_path: Path) -> None:
@@ -53,21 +42,6 @@ def test_foreign_keys_cascade_on_sqlite(client: TestClient, workshop: dict) -> N
     with client.app.state.engine.begin() as connection:
         connection.execute(text("DELETE FROM workshop WHERE id = :id"), {"id": workshop["id"]})
         assert connection.execute(text("SELECT count(*) FROM workshop_table")).scalar() == 0
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    require(_port_open("127.0.0.1", 5432), "PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"kaartspel_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_postgres_empty_database_upgrades_and_serves(postgres_url: str) -> None:

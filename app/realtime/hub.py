@@ -1,7 +1,7 @@
 """The hub: fans each table's events out to every socket watching it.
 
-`Hub` is the interface; `MemoryHub` serves one process. A Redis implementation can stand
-behind the same interface to fan out between processes.
+`Hub` is the interface; `MemoryHub` serves one process, `RedisHub` (app.realtime.redis_hub)
+fans out between processes. `make_hub` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -67,3 +67,13 @@ class MemoryHub:
 
     async def close(self) -> None:
         self._channels.clear()
+
+
+def make_hub(redis_url: str | None) -> Hub:
+    """Redis when several processes must share events, otherwise memory (the laptop at a venue)."""
+    if not redis_url:
+        return MemoryHub()
+    # Imported here: the single-process setup never loads the Redis client.
+    from app.realtime.redis_hub import RedisHub
+
+    return RedisHub(redis_url)

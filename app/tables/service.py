@@ -53,7 +53,12 @@ class Outcome:
 def lock_table(session: Session, table_id: int) -> WorkshopTable:
     """The table row, locked for this transaction where the database can (PostgreSQL)."""
     table = session.exec(
-        select(WorkshopTable).where(WorkshopTable.id == table_id).with_for_update()
+        select(WorkshopTable)
+        .where(WorkshopTable.id == table_id)
+        .with_for_update()
+        # The row as the lock found it: a copy this session loaded earlier may be stale (its
+        # seq, its clock), and another process may have committed since.
+        .execution_options(populate_existing=True)
     ).one()
     return table
 
