@@ -120,9 +120,11 @@ def install_error_pages(app: FastAPI) -> None:
         if error.status_code == 404:
             return respond(request, 404, "not_found", "This page does not exist.", {})
         if error.status_code == 405:
-            return respond(
+            refused = respond(
                 request, 405, "method_not_allowed", "This address does not accept that.", {}
             )
+            refused.headers.update(error.headers or {})  # "Allow": what it does accept
+            return refused
         return respond(request, error.status_code, "http_error", str(error.detail), {})
 
     @app.exception_handler(RequestValidationError)

@@ -24,7 +24,13 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import settings
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
 from schemathesis.python import asgi
 
 from app.main import create_app
@@ -33,9 +39,15 @@ from tests.conftest import PUBLIC_URL
 
 ADMIN_TOKEN = "fuzz-admin-token"
 MAX_EXAMPLES = 50
-# Only checks that hold for the app as it is. status_code_conformance, content_type_conformance,
-# unsupported_method and positive_data_acceptance do not (yet): see issue #6.
-CHECKS = [not_a_server_error, response_schema_conformance]
+# No 5xx, and every status, content type and body is one the schema declares; a method a
+# path does not serve is refused with 405 and an Allow header.
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    unsupported_method,
+]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]

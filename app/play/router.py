@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from app.api_errors import errors
 from app.deck import Library
 from app.deps import FormGuard, HubDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
@@ -186,13 +187,18 @@ class SeatOut(BaseModel):
     table_url: str
 
 
-@router.get("/api/tables/{code}", tags=["tables"])
+@router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 429))
 def api_table(code: str, session: SessionDep) -> dict[str, object]:
     """Who sits at a table and which roles are free (what the join page shows)."""
     return table_state(session, find_table(session, code))
 
 
-@router.post("/api/tables/{code}/seat", tags=["tables"], status_code=201)
+@router.post(
+    "/api/tables/{code}/seat",
+    tags=["tables"],
+    status_code=201,
+    responses=errors(400, 404, 409, 410, 422, 429),
+)
 async def api_take_seat(
     code: str,
     body: SeatRequest,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
+from app.api_errors import errors
 from app.deck import Library
 from app.deps import FormGuard, HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
 from app.game.refusal import Refusal
@@ -205,7 +206,7 @@ def table_cards(
     )
 
 
-@router.get("/qr/{code}.svg", tags=["tables"], summary="QR code (SVG) of a table's join link")
+@router.get("/qr/{code}.svg", include_in_schema=False)
 def qr_code_svg(code: str, session: SessionDep, settings: SettingsDep) -> Response:
     context = find_table(session, code)
     url = f"{base_url(settings)}/j/{context.table.join_code}"
@@ -214,14 +215,20 @@ def qr_code_svg(code: str, session: SessionDep, settings: SettingsDep) -> Respon
     )
 
 
-@router.get("/qr/{code}.png", tags=["tables"], summary="QR code (PNG) of a table's join link")
+@router.get("/qr/{code}.png", include_in_schema=False)
 def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Response:
     context = find_table(session, code)
     url = f"{base_url(settings)}/j/{context.table.join_code}"
     return Response(qr_png(url), media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 
-@router.post("/api/workshops", status_code=201, tags=["workshops"], response_model=WorkshopOut)
+@router.post(
+    "/api/workshops",
+    status_code=201,
+    tags=["workshops"],
+    response_model=WorkshopOut,
+    responses=errors(400, 401, 422),
+)
 def api_create_workshop(
     data: WorkshopCreate,
     session: SessionDep,
@@ -240,7 +247,12 @@ def api_create_workshop(
     )
 
 
-@router.get("/api/workshops/{workshop_id}", tags=["workshops"], response_model=WorkshopOut)
+@router.get(
+    "/api/workshops/{workshop_id}",
+    tags=["workshops"],
+    response_model=WorkshopOut,
+    responses=errors(403, 422),
+)
 def api_get_workshop(
     workshop_id: str,
     session: SessionDep,
@@ -252,7 +264,9 @@ def api_get_workshop(
     return describe(workshop, tables_of(session, workshop), base_url(settings))
 
 
-@router.delete("/api/workshops/{workshop_id}", tags=["workshops"], status_code=204)
+@router.delete(
+    "/api/workshops/{workshop_id}", tags=["workshops"], status_code=204, responses=errors(403, 422)
+)
 def api_delete_workshop(
     workshop_id: str,
     session: SessionDep,
@@ -298,7 +312,11 @@ class RoundControl(BaseModel):
     table: int | None = Field(None, ge=1, le=MAX_TABLES, description="one table; all when absent")
 
 
-@router.post("/api/workshops/{workshop_id}/rounds/{action}", tags=["rounds"])
+@router.post(
+    "/api/workshops/{workshop_id}/rounds/{action}",
+    tags=["rounds"],
+    responses=errors(400, 403, 404, 422),
+)
 async def api_round_action(
     workshop_id: str,
     action: Literal["start", "pause", "extend", "end"],

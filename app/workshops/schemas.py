@@ -13,11 +13,11 @@ MAX_TABLES = 100
 class WorkshopCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")  # not only spaces
     tables: int = Field(12, ge=1, le=MAX_TABLES)
     date: dt.date = Field(default_factory=dt.date.today)
     organisation: str | None = Field(None, max_length=200)
-    deck: str = Field("llo", min_length=1, max_length=40)
+    deck: str = Field("llo", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     round_minutes: int = Field(15, ge=1, le=60)
     language: Literal["nl", "en"] = "nl"
     retention_days: int = Field(

@@ -1,0 +1,39 @@
+"""The error body every JSON refusal has, declared for the OpenAPI schema (one shape for all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="stable, for programs: e.g. unknown_table, role_taken, invalid")
+    message: str = Field(description="for people, in their language")
+    details: list[ErrorDetail] | None = Field(None, description="for invalid requests: which field")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+_WHY = {
+    400: "The body could not be read (not JSON, or not UTF-8).",
+    401: "The admin token is required (hosted deployments).",
+    403: "Only the facilitator's token opens this.",
+    404: "No such workshop or table.",
+    409: "The role is taken or the table is full.",
+    410: "The workshop has finished.",
+    422: "The request is not valid.",
+    429: "Too many wrong join codes from this address: wait a minute.",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: these statuses answer with an ErrorBody."""
+    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in statuses}
