@@ -195,3 +195,16 @@ def test_rate_limit_buckets_refill() -> None:
     limiter = KeyedLimiter(rate=1, burst=1, capacity=2)
     assert limiter.take("a") and limiter.take("b") and limiter.take("c")
     assert list(limiter.buckets) == ["b", "c"]  # the oldest client is forgotten
+
+
+def test_a_seat_opens_only_its_own_table(client: TestClient, seeded: tuple[dict, str]) -> None:
+    workshop, _ = seeded
+    mine, other = (t["join_code"] for t in workshop["tables"][:2])
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{mine}/seat", json={"role": "respondent1"})
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        phone.websocket_connect(f"{WS_BASE}/ws/tables/{other}") as socket,
+    ):
+        socket.receive_json()
+    assert closed.value.code == 4403  # a seat at table 1 is no key to table 2
