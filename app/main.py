@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.join_guard = JoinGuard()
     # The last added runs first: the headers wrap everything, the gate's 429 included.
     app.add_middleware(JoinGuardGate, guard=app.state.join_guard)
+    # Slow venue Wi-Fi: scripts, styles, pages and downloads travel compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, https=(settings.public_url or "").startswith("https://"))
 
     app.include_router(workshops_router)

@@ -208,3 +208,10 @@ def test_a_seat_opens_only_its_own_table(client: TestClient, seeded: tuple[dict,
     ):
         socket.receive_json()
     assert closed.value.code == 4403  # a seat at table 1 is no key to table 2
+
+
+def test_static_files_and_pages_travel_compressed(client: TestClient) -> None:
+    for path in ("/static/js/play/main.js", "/static/css/play.css", "/"):
+        response = client.get(path, headers={"accept-encoding": "gzip"})
+        assert response.headers.get("content-encoding") == "gzip", path
+        assert "content-security-policy" in response.headers
