@@ -49,7 +49,7 @@ class LiveServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
-        self.db_path = tmp_path / "faults.db"
+        self.db_path = tmp_path / "kaartspel.db"
         self.log_path = tmp_path / "uvicorn.log"
         self.env = {
             **os.environ,
@@ -57,7 +57,7 @@ class LiveServer:
             "PUBLIC_URL": self.base,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
-            "SECRET_KEY": "faults-secret",
+            "SECRET_KEY": "e2e-secret",
             "ADMIN_TOKEN": "",
             "PYTHONPATH": str(ROOT),
         }

@@ -8,12 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,91 +18,11 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from app.settings import ROOT
+from tests.live_server import ROLES, STEP
+from tests.live_server import LiveServer as Server
 
-ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
-TIMEOUT = 5.0  # seconds for any one network step
-STARTUP_SECONDS = 20.0
+TIMEOUT = STEP
 Message = dict[str, Any]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Server:
-    """`uvicorn app.main:create_app --factory` in its own process, on a database of its own."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_base = f"ws://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / "uvicorn.log"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-            "PUBLIC_URL": self.base,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "SECRET_KEY": "e2e-secret",
-            "ADMIN_TOKEN": "",
-            "PYTHONPATH": str(ROOT),
-        }
-        self.workdir = tmp_path  # no stray .env file is read from here
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        assert self.process is None
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "app.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--log-level",
-                    "warning",
-                ],
-                env=self.env,
-                cwd=self.workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        with httpx.Client(base_url=self.base, timeout=1.0, trust_env=False) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    pytest.fail(f"uvicorn exited with {self.process.returncode}:\n{self.log()}")
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"uvicorn did not answer /healthz in {STARTUP_SECONDS} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.summary.svg import (
-    FONT,
     INK,
     MUTED,
     clean,
     open_tag,
     shorten,
+    svg_open,
     tag,
     tag_text,
     text_lines,
@@ -161,17 +161,7 @@ def render_board_svg(cards: Sequence[PictureCard], labels: PictureLabels) -> str
     height = footer_top + len(footer) * 18 + MARGIN
 
     out: list[str] = []
-    out.append(
-        open_tag(
-            "svg",
-            xmlns="http://www.w3.org/2000/svg",
-            viewBox=f"0 0 {WIDTH} {height}",
-            width=WIDTH,
-            height=height,
-            role="img",
-            **{"aria-label": clean(labels.heading), "font-family": FONT, "fill": INK},
-        )
-    )
+    out.append(svg_open(WIDTH, height, labels.heading, fill=INK))
     out.append(f"<title>{text_node(labels.heading)}</title>")
     out.append(f"<desc>{text_node(_describe(zones, labels))}</desc>")
     out.append(tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"))

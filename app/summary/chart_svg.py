@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.summary.aggregate import Chart, FactorRow
-from app.summary.svg import FONT, INK, MUTED, open_tag, shorten, tag, tag_text
+from app.summary.svg import INK, MUTED, open_tag, shorten, svg_open, tag, tag_text
 
 WIDTH = 1000
 MARGIN = 20
@@ -96,15 +96,7 @@ def render_chart_svg(
         )
     height = bars_bottom + FOOT
     parts = [
-        open_tag(
-            "svg",
-            xmlns="http://www.w3.org/2000/svg",
-            viewBox=f"0 0 {WIDTH} {height}",
-            width=WIDTH,
-            height=height,
-            role="img",
-            **{"font-family": FONT, "aria-label": f"{labels.title}. {labels.subtitle}"},
-        ),
+        svg_open(WIDTH, height, f"{labels.title}. {labels.subtitle}"),
         tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
         tag_text("title", f"{labels.title}. {labels.subtitle}"),
         *_grid(HEAD - 8, bars_bottom),

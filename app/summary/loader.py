@@ -10,7 +10,7 @@ from app.deck import Library
 from app.models import Interview, InterviewNote, Placement, Workshop, WorkshopTable
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 from app.tables.pictures import picture_of
-from app.tables.service import board_from_rows
+from app.tables.service import board_from_rows, placements_out
 
 
 def load_workshop(
@@ -51,18 +51,8 @@ def load_workshop(
             InterviewRecord(
                 table=table.number,
                 round=interview.round_number,
-                cards=tuple(
-                    CardRecord(
-                        card=pl.card,
-                        factor=pl.factor,
-                        side=pl.side.value,
-                        extent=pl.extent.value,
-                        position=pl.position,
-                        explanation=pl.explanation,
-                        custom_name=pl.custom_name,
-                    )
-                    for pl in board
-                ),
+                # The protocol's flat shape of a placement is the record's shape too.
+                cards=tuple(CardRecord(**out.model_dump()) for out in placements_out(board)),
                 notes=notes[interview.id],
                 ended_at=interview.ended_at,
                 picture_svg=picture,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, select
 
@@ -79,10 +79,35 @@ def _viewer(session: Session, request: Request | None, token: str) -> Viewer:
     return Viewer(workshop, f"/{access}/{token}", access == "f", token)
 
 
-def _asked(
-    workshop: Workshop, tables: list[str], round_: str, sort: str, reference: str
-) -> ChartRequest:
+TablesQ = Annotated[list[str], Query(alias="table")]
+RoundQ = Annotated[str, Query(alias="round", max_length=2)]
+SortQ = Annotated[str, Query(max_length=20)]
+ReferenceQ = Annotated[str, Query(max_length=5)]
+
+
+@dataclass(frozen=True)
+class ChartQuery:
+    tables: list[str]
+    round_: str
+    sort: str
+    reference: str
+
+
+def chart_query(
+    tables: TablesQ = [],  # noqa: B006 (FastAPI copies query defaults)
+    round_: RoundQ = "",
+    sort: SortQ = "category",
+    reference: ReferenceQ = "",
+) -> ChartQuery:
+    return ChartQuery(tables, round_, sort, reference)
+
+
+ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
+
+
+def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
     """The chart options from the query string, checked: a bad one gets a clear 422."""
+    tables, round_, sort, reference = query.tables, query.round_, query.sort, query.reference
     numbers: set[int] = set()
     for value in tables:
         if not value.isdigit() or not 1 <= int(value) <= workshop.table_count:
@@ -103,12 +128,6 @@ def _asked(
         chosen_sort,
         reference in ("1", "on", "true"),
     )
-
-
-TablesQ = Annotated[list[str], Query(alias="table")]
-RoundQ = Annotated[str, Query(alias="round", max_length=2)]
-SortQ = Annotated[str, Query(max_length=20)]
-ReferenceQ = Annotated[str, Query(max_length=5)]
 
 
 def _deck(library: Library, workshop: Workshop) -> Deck:
@@ -188,15 +207,12 @@ def summary_page(
     session: SessionDep,
     pages: PagesDep,
     library: LibraryDep,
-    tables: TablesQ = [],  # noqa: B006 (FastAPI copies query defaults)
-    round_: RoundQ = "",
-    sort: SortQ = "category",
-    reference: ReferenceQ = "",
+    query: ChartQueryDep,
     new_share: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    asked = _asked(workshop, tables, round_, sort, reference)
+    asked = _asked(workshop, query)
     record = load_workshop(session, workshop, library)
     context = _summary_context(viewer, record, _deck(library, workshop), asked)
     shares = shares_of(session, workshop) if viewer.facilitator else []
@@ -220,14 +236,11 @@ def plenary_page(
     session: SessionDep,
     pages: PagesDep,
     library: LibraryDep,
-    tables: TablesQ = [],  # noqa: B006
-    round_: RoundQ = "",
-    sort: SortQ = "category",
-    reference: ReferenceQ = "",
+    query: ChartQueryDep,
 ) -> HTMLResponse:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    asked = _asked(workshop, tables, round_, sort, reference)
+    asked = _asked(workshop, query)
     record = load_workshop(session, workshop, library, pictures=True)
     context = _summary_context(viewer, record, _deck(library, workshop), asked)
     return pages.render(
@@ -287,15 +300,12 @@ def chart_download_svg(
     request: Request,
     session: SessionDep,
     library: LibraryDep,
-    tables: TablesQ = [],  # noqa: B006
-    round_: RoundQ = "",
-    sort: SortQ = "category",
-    reference: ReferenceQ = "",
+    query: ChartQueryDep,
     download: Annotated[str, Query(max_length=1)] = "",
 ) -> Response:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    asked = _asked(workshop, tables, round_, sort, reference)
+    asked = _asked(workshop, query)
     record = load_workshop(session, workshop, library)
     _, svg = chart_svg(record, _deck(library, workshop), asked)
     headers = attachment(file_name(record, "chart", "svg")) if download else {}
@@ -306,26 +316,33 @@ def chart_download_svg(
     )
 
 
+def _download(
+    viewer: Viewer,
+    session: Session,
+    library: Library,
+    name: tuple[str, str],
+    media_type: str,
+    body: Callable[[WorkshopRecord, Deck], str | bytes],
+) -> Response:
+    """One file of the whole workshop, named after its title and date."""
+    record = load_workshop(session, viewer.workshop, library)
+    content = body(record, _deck(library, viewer.workshop))
+    return Response(content, media_type=media_type, headers=attachment(file_name(record, *name)))
+
+
 @_both("/chart.png")
 def chart_download_png(
-    token: str,
-    request: Request,
-    session: SessionDep,
-    library: LibraryDep,
-    tables: TablesQ = [],  # noqa: B006
-    round_: RoundQ = "",
-    sort: SortQ = "category",
-    reference: ReferenceQ = "",
+    token: str, request: Request, session: SessionDep, library: LibraryDep, query: ChartQueryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
-    workshop = viewer.workshop
-    asked = _asked(workshop, tables, round_, sort, reference)
-    record = load_workshop(session, workshop, library)
-    _, svg = chart_svg(record, _deck(library, workshop), asked)
-    return Response(
-        png_from_svg(svg),
-        media_type="image/png",
-        headers=attachment(file_name(record, "chart", "png")),
+    asked = _asked(viewer.workshop, query)
+    return _download(
+        viewer,
+        session,
+        library,
+        ("chart", "png"),
+        "image/png",
+        lambda record, deck: png_from_svg(chart_svg(record, deck, asked)[1]),
     )
 
 
@@ -334,27 +351,31 @@ def placements_csv(
     token: str, request: Request, session: SessionDep, library: LibraryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
-    record = load_workshop(session, viewer.workshop, library)
-    return Response(
-        exports.placements_csv(record, _deck(library, viewer.workshop)),
-        media_type="text/csv; charset=utf-8",
-        headers=attachment(file_name(record, "placements", "csv")),
+    return _download(
+        viewer,
+        session,
+        library,
+        ("placements", "csv"),
+        "text/csv; charset=utf-8",
+        exports.placements_csv,
     )
 
 
 @_both("/workshop.xlsx")
 def workbook(token: str, request: Request, session: SessionDep, library: LibraryDep) -> Response:
     viewer = _viewer(session, request, token)
-    record = load_workshop(session, viewer.workshop, library)
-    lang = record.language
+    lang = viewer.workshop.language
     headers = {
         key: translate(lang, text)
         for key, text in (exports.COLUMN_HEADERS | exports.SHEET_NAMES).items()
     }
-    return Response(
-        exports.workbook_xlsx(record, _deck(library, viewer.workshop), headers),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=attachment(file_name(record, "data", "xlsx")),
+    return _download(
+        viewer,
+        session,
+        library,
+        ("data", "xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda record, deck: exports.workbook_xlsx(record, deck, headers),
     )
 
 
@@ -363,11 +384,8 @@ def workshop_json(
     token: str, request: Request, session: SessionDep, library: LibraryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
-    record = load_workshop(session, viewer.workshop, library)
-    return Response(
-        exports.workshop_json(record, _deck(library, viewer.workshop)),
-        media_type="application/json",
-        headers=attachment(file_name(record, "data", "json")),
+    return _download(
+        viewer, session, library, ("data", "json"), "application/json", exports.workshop_json
     )
 
 

@@ -68,6 +68,20 @@ def value(v: object) -> str:
     return str(v)
 
 
+def svg_open(width: int, height: int, label: str, **values: object) -> str:
+    """The root element of a standalone picture: sized, scalable, and named for screen readers."""
+    return open_tag(
+        "svg",
+        xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {width} {height}",
+        width=width,
+        height=height,
+        role="img",
+        **{"aria-label": clean(label), "font-family": FONT},
+        **values,
+    )
+
+
 def open_tag(name: str, **values: object) -> str:
     return f"<{name}{attrs(values)}>"
 
