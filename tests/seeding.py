@@ -51,7 +51,11 @@ def seed_workshop(
         }
         for key in sorted(set(boards) | set(notes)):
             table, round_number = key
-            interview = Interview(table_id=ids[table], round_number=round_number)
+            interview = session.exec(
+                select(Interview).where(
+                    Interview.table_id == ids[table], Interview.round_number == round_number
+                )
+            ).first() or Interview(table_id=ids[table], round_number=round_number)
             session.add(interview)
             session.flush()
             positions: Counter[tuple[str, str]] = Counter()

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.deck import Library
 from app.game.refusal import Refusal
-from app.models import Workshop, WorkshopTable
+from app.models import Interview, Workshop, WorkshopTable
 from app.tokens import hash_token, new_join_code, new_token
 from app.workshops.retention import deletion_date
 from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
@@ -45,10 +45,18 @@ def create_workshop(session: Session, data: WorkshopCreate, library: Library) ->
     )
     session.add(workshop)
     ms = data.round_minutes * 60_000
+    tables = []
     for number in range(1, data.tables + 1):
         table = WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
         table.duration_ms = table.remaining_ms = table.round_ms = ms
         session.add(table)
+        tables.append(table)
+    session.flush()
+    # Round 1's interview exists from the start, so that nobody looking at a table (a phone's
+    # snapshot, the dashboard, in another process) has to create it and race another.
+    for table in tables:
+        assert table.id is not None
+        session.add(Interview(table_id=table.id, round_number=1))
     try:
         session.commit()
     except IntegrityError:  # a join code collided (~1e-9): try once more with fresh codes
