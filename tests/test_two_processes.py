@@ -119,12 +119,12 @@ def servers_and_redis(
         redis.close()
 
 
-KEEPER_FAILED = "clock keeper pass failed"
+KEEPER_FAILED = "clock keeper pass failed; retrying quietly until it works"
 
 
 def unexpected_errors(log: str) -> list[str]:
     """Log lines of tracebacks other than the clock keeper's while the database was away
-    (it logs each failed pass, four times a second, and carries on)."""
+    (it logs the first failed pass of an outage, carries on, and says when it works again)."""
     before, *keeper = log.split(KEEPER_FAILED)
     unexpected = [line for line in before.splitlines() if "Traceback" in line]
     allowed = ("Traceback", "During handling", "The above exception", "(Background on")
@@ -133,6 +133,8 @@ def unexpected_errors(log: str) -> list[str]:
             if not line or line[0].isspace() or line.startswith(allowed):
                 continue
             if "OperationalError" in line or "InvalidatePoolError" in line:
+                continue
+            if "the database answers again" in line:
                 continue
             unexpected.append(line)
     return unexpected

@@ -44,9 +44,15 @@ async def expire_due_rounds(engine: Engine, hub: Hub, library: Library, locks: T
 
 
 async def keep_clock(engine: Engine, hub: Hub, library: Library, locks: TableLocks) -> None:
+    failing = False
     while True:
         try:
             await expire_due_rounds(engine, hub, library, locks)
+            if failing:
+                logger.warning("clock keeper: the database answers again")
+            failing = False
         except Exception:  # a passing database hiccup must not stop the clock for good
-            logger.exception("clock keeper pass failed")
+            if not failing:  # once per outage, not four tracebacks a second
+                logger.exception("clock keeper pass failed; retrying quietly until it works")
+            failing = True
         await asyncio.sleep(TICK_SECONDS)

@@ -116,6 +116,13 @@ function refused(message) {
       if (!message.id) alertMessage(message.message);
       return;
     }
+    if (!message.id) {
+      // Still busy after every retry (the database is away): ask again later, not at once.
+      alertMessage(message.message);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(resync, 8000);
+      return;
+    }
   }
   if (message.id) outbox.drop(message.id);
   alertMessage(message.message || t("error"));
