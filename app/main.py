@@ -23,6 +23,7 @@ from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import make_hub
 from app.security import JoinGuard, JoinGuardGate, SecurityHeaders, client_key
 from app.settings import ROOT, Settings, get_settings
+from app.summary.converters import PdfCache
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
 from app.tables.locks import TableLocks
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = make_hub(settings.redis_url)
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
+    app.state.pdf_cache = PdfCache()
     app.state.join_guard = JoinGuard()
     # The last added runs first: the headers wrap everything, the gate's 429 included.
     app.add_middleware(JoinGuardGate, guard=app.state.join_guard)

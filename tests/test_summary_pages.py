@@ -269,3 +269,22 @@ def test_without_pango_or_cairo_the_downloads_say_so(
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "export_unavailable"
     assert client.get(f"/f/{token}/placements.csv").status_code == 200
+
+
+def test_the_pdf_is_made_once_per_state_of_the_tables(
+    client: TestClient, seeded: tuple[dict, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.summary import router
+
+    made: list[int] = []
+    monkeypatch.setattr(router, "pdf_from_html", lambda html: made.append(1) or b"%PDF-fake")
+    workshop, token = seeded
+    first = client.get(f"/f/{token}/report.pdf")
+    assert client.get(f"/f/{token}/report.pdf").content == first.content and len(made) == 1
+    client.post(
+        f"/api/workshops/{workshop['id']}/rounds/start",
+        json={"table": 2},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    client.get(f"/f/{token}/report.pdf")
+    assert len(made) == 2  # a table moved: a new report

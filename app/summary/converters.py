@@ -7,6 +7,9 @@ without them still runs every other part of Kaartspel and gets a clear refusal h
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
+
 from app.game.refusal import Refusal
 from app.settings import ROOT
 
@@ -34,6 +37,26 @@ def pdf_from_html(html: str) -> bytes:
     pdf = document.write_pdf(stylesheets=[CSS(filename=str(REPORT_CSS))])
     assert pdf is not None
     return bytes(pdf)
+
+
+class PdfCache:
+    """The last few reports, by the state they show (bounded: PDFs are megabytes)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.made: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
+
+    def get(self, state: Hashable) -> tuple[bytes, str] | None:
+        found = self.made.get(state)
+        if found is not None:
+            self.made.move_to_end(state)
+        return found
+
+    def put(self, state: Hashable, content: bytes, name: str) -> tuple[bytes, str]:
+        self.made[state] = (content, name)
+        while len(self.made) > self.size:
+            self.made.popitem(last=False)
+        return content, name
 
 
 def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]:

@@ -28,7 +28,7 @@ from app.summary.aggregate import (
     chart,
     recommendation_groups,
 )
-from app.summary.converters import pdf_from_html, png_from_svg
+from app.summary.converters import PdfCache, pdf_from_html, png_from_svg
 from app.summary.loader import load_workshop
 from app.summary.records import NOTE_FIELDS, NOTE_LABELS, WorkshopRecord
 from app.summary.shares import create_share, revoke_share, shares_of, workshop_for_share
@@ -283,12 +283,18 @@ def report_pdf(
     library: LibraryDep,
 ) -> Response:
     viewer = _viewer(session, request, token)
-    html, record = _report(pages, request, viewer, library, session, pdf=True)
-    return Response(
-        pdf_from_html(html),
-        media_type="application/pdf",
-        headers=attachment(file_name(record, "report", "pdf")),
-    )
+    workshop = viewer.workshop
+    # A long workshop's PDF takes a while to typeset: made once per state of the tables,
+    # then handed to everyone who asks (the facilitator, each share link) until a table moves.
+    seqs = session.exec(select(WorkshopTable.seq).where(WorkshopTable.workshop_id == workshop.id))
+    state = (workshop.id, workshop.retention_days, tuple(sorted(seqs)))
+    cache: PdfCache = request.app.state.pdf_cache
+    made = cache.get(state)
+    if made is None:
+        html, record = _report(pages, request, viewer, library, session, pdf=True)
+        made = cache.put(state, pdf_from_html(html), file_name(record, "report", "pdf"))
+    content, name = made
+    return Response(content, media_type="application/pdf", headers=attachment(name))
 
 
 # --- downloads ----------------------------------------------------------------------
