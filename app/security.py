@@ -37,8 +37,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    # Facilitator and share links are secrets in the address: never send them elsewhere.
-    "Referrer-Policy": "no-referrer",
+    # Facilitator and share links are secrets in the address: never send them to another
+    # site. (Not "no-referrer": Chromium then sends "Origin: null" on this site's own forms.)
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",

@@ -47,7 +47,7 @@ export function createBoard({ onOpen, onPlace }) {
       const explanation = document.createElement("span");
       explanation.className = "card-expl";
       body.append(title, explanation);
-      face.append(code, body);
+      face.append(code, " ", body);
       li.append(face);
       items.set(placement.card, li);
       if (drawn) {
