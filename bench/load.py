@@ -442,6 +442,16 @@ class Load:
             task.cancel()
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle, not waiting for I/O)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    # guest time is already counted in user time on Linux
+    skip = ("idle", "iowait", "guest", "guest_nice", "steal")
+    return float(sum(v for k, v in times._asdict().items() if k not in skip))
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return math.nan
@@ -456,9 +466,24 @@ def loopback_only(url: str) -> None:
         raise SystemExit(f"--url must be a loopback address (127.0.0.0/8, localhost), not {host}")
 
 
+async def wait_for_quiet(most: float, threshold: float = 0.15) -> float:
+    """Wait (at most `most` s) until other processes use under `threshold` cores for 2 s."""
+    deadline = time.monotonic() + most
+    while True:
+        busy, own = machine_busy_seconds(), time.process_time()
+        await asyncio.sleep(2)
+        other = (machine_busy_seconds() - busy - (time.process_time() - own)) / 2
+        if other < threshold or time.monotonic() >= deadline:
+            return round(other, 2)
+
+
 async def run_load(o: argparse.Namespace) -> dict[str, Any]:
     """One benchmark run; spawns (and stops) the server(s) unless --url is given."""
     spawned: Spawned | None = None
+    if o.quiet_wait > 0:
+        other = await wait_for_quiet(o.quiet_wait)
+        if other >= 0.15:
+            print(f"the machine is still busy ({other} cores used by others)", file=sys.stderr)
     result: dict[str, Any] = {
         "target": o.target,
         "tables": o.tables,
@@ -522,16 +547,19 @@ async def run_load(o: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.2)
         cpu_server_before = tree_cpu_seconds(pids) if pids else 0.0
         cpu_generator_before = time.process_time()
+        cpu_machine_before = machine_busy_seconds()
         wall_before = time.perf_counter()
         seconds = await load.drive()
+        # CPU while sending (warm-up included), before the wait for the last commands.
+        wall = time.perf_counter() - wall_before
+        cpu_generator = time.process_time() - cpu_generator_before
+        cpu_server = (tree_cpu_seconds(pids) - cpu_server_before) if pids else None
+        cpu_machine = machine_busy_seconds() - cpu_machine_before
         # Let the last commands finish (or time out) before judging.
         deadline = time.perf_counter() + o.timeout + 0.5
         while any(t.pending for t in load.tables) and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
         load.expire_now(time.perf_counter() + o.timeout + 1)
-        wall = time.perf_counter() - wall_before
-        cpu_generator = time.process_time() - cpu_generator_before
-        cpu_server = (tree_cpu_seconds(pids) - cpu_server_before) if pids else None
     finally:
         if expirer is not None:
             expirer.cancel()
@@ -561,11 +589,18 @@ async def run_load(o: argparse.Namespace) -> dict[str, Any]:
         "generator_cpu": round(cpu_generator / wall, 2),
         "server_cpu": round(cpu_server / wall, 2) if cpu_server is not None else None,
         "max_send_lag_ms": round(s.max_send_lag * 1000, 1),
+        # Everything else this machine ran meanwhile (other people's jobs skew the figures).
+        "other_cpu": round(max(0.0, cpu_machine - cpu_generator - (cpu_server or 0.0)) / wall, 2),
     }
     if result["generator_cpu"] > 0.85:
         result["warning"] = (
             "the load generator used most of a core: its own delays are in these figures"
             " (try --uvloop, or fewer tables per generator)"
+        )
+    if result["other_cpu"] > 0.2:
+        result["busy_machine"] = (
+            f"other processes used {result['other_cpu']} cores during the run:"
+            " the figures are skewed, run again on a quiet machine"
         )
     if spawned is not None and "Traceback" in spawned.logs():
         result["server_tracebacks"] = spawned.logs().count("Traceback")
@@ -589,11 +624,12 @@ def describe(result: dict[str, Any]) -> str:
         f"  server RSS   idle {result['rss_idle_mb']} MB, connected"
         f" {result['rss_connected_mb']} MB, peak {result['peak_rss_mb']} MB",
         f"  CPU          server {result['server_cpu']} cores, generator"
-        f" {result['generator_cpu']} cores; max send lag {result['max_send_lag_ms']} ms;"
+        f" {result['generator_cpu']} cores, others {result['other_cpu']} cores; max send lag {result['max_send_lag_ms']} ms;"
         f" setup {result['setup_s']} s",
     ]
-    if "warning" in result:
-        lines.append(f"  warning      {result['warning']}")
+    for key in ("warning", "busy_machine"):
+        if key in result:
+            lines.append(f"  warning      {result[key]}")
     if result.get("server_tracebacks"):
         lines.append(f"  warning      {result['server_tracebacks']} traceback(s) in the server log")
     return "\n".join(lines)
@@ -625,6 +661,13 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--setup-concurrency", type=int, default=8)
     parse.add_argument("--connect-concurrency", type=int, default=50)
     parse.add_argument("--seed", type=int, default=5)
+    parse.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="first wait up to S s for other processes to leave the CPU idle (0: don't)",
+    )
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     return parse
