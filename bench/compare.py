@@ -40,6 +40,7 @@ def options(base: argparse.Namespace, target: str, rate: float, duration: float)
         "uvloop",
         "setup_concurrency",
         "quiet_wait",
+        "busy_retries",
     ):
         setattr(o, name, getattr(base, name))
     o.target, o.rate, o.duration = target, rate, duration
@@ -48,7 +49,7 @@ def options(base: argparse.Namespace, target: str, rate: float, duration: float)
 
 def once(base: argparse.Namespace, target: str, rate: float, duration: float) -> dict[str, Any]:
     result: dict[str, Any] = load.run(
-        load.run_load(options(base, target, rate, duration)), base.uvloop
+        load.run_load_quietly(options(base, target, rate, duration)), base.uvloop
     )
     if not base.json:
         print(load.describe(result), flush=True)
@@ -137,6 +138,7 @@ def main() -> None:
     parse.add_argument("--setup-concurrency", type=int, default=8)
     parse.add_argument("--seed", type=int, default=5)
     parse.add_argument("--quiet-wait", type=float, default=60.0, metavar="S")
+    parse.add_argument("--busy-retries", type=int, default=2)
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
     parse.add_argument("--ramp", action="store_true", help="find each target's max throughput")
     parse.add_argument("--start-rate", type=float, default=100.0)

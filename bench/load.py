@@ -607,6 +607,17 @@ async def run_load(o: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+async def run_load_quietly(o: argparse.Namespace) -> dict[str, Any]:
+    """run_load, again (up to --busy-retries times) while other processes skewed the run."""
+    result = await run_load(o)
+    for _ in range(o.busy_retries):
+        if "busy_machine" not in result:
+            break
+        print(f"retrying: {result['busy_machine']}", file=sys.stderr)
+        result = await run_load(o)
+    return result
+
+
 def describe(result: dict[str, Any]) -> str:
     if "skipped" in result:
         return f"{result['target']}: SKIPPED — {result['skipped']}"
@@ -668,6 +679,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="S",
         help="first wait up to S s for other processes to leave the CPU idle (0: don't)",
     )
+    parse.add_argument(
+        "--busy-retries", type=int, default=2, help="runs again when others used the CPU"
+    )
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     return parse
@@ -685,7 +699,7 @@ def main() -> None:
     o = parser().parse_args()
     if o.target == "ceiling" and (o.spawn != 1 or o.redis_url or o.database_url):
         raise SystemExit("the ceiling is one in-memory process: no --spawn N, database or Redis")
-    result = run(run_load(o), o.uvloop)
+    result = run(run_load_quietly(o), o.uvloop)
     print(json.dumps(result, indent=2) if o.json else describe(result))
 
 
