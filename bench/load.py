@@ -32,6 +32,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -387,7 +388,9 @@ class Load:
                     table.by_seq.pop(command.seq, None)
                 if command.measured:
                     self.stats.timeouts += 1
-                self.resync(table)
+                # No resync: a slow server still applies it, in order, so the board model
+                # holds (a phone waits for its ack too), and a snapshot per late command
+                # would only add to the load of a server that is already behind.
 
     async def probe(self) -> str | None:
         """One command at the first table; None when every listener saw it, else why not."""
@@ -466,19 +469,27 @@ def loopback_only(url: str) -> None:
         raise SystemExit(f"--url must be a loopback address (127.0.0.0/8, localhost), not {host}")
 
 
-async def wait_for_quiet(most: float, threshold: float = 0.15) -> float:
-    """Wait (at most `most` s) until other processes use under `threshold` cores for 2 s."""
+async def wait_for_quiet(most: float, threshold: float = 0.15, windows: int = 3) -> float:
+    """Wait (at most `most` s) until other processes use under `threshold` cores for
+    `windows` 2-second windows in a row."""
     deadline = time.monotonic() + most
+    quiet = 0
     while True:
         busy, own = machine_busy_seconds(), time.process_time()
         await asyncio.sleep(2)
         other = (machine_busy_seconds() - busy - (time.process_time() - own)) / 2
-        if other < threshold or time.monotonic() >= deadline:
+        quiet = quiet + 1 if other < threshold else 0
+        if quiet >= windows or time.monotonic() >= deadline:
             return round(other, 2)
 
 
-async def run_load(o: argparse.Namespace) -> dict[str, Any]:
-    """One benchmark run; spawns (and stops) the server(s) unless --url is given."""
+async def run_load(
+    o: argparse.Namespace, on_measure: Callable[[], object] | None = None
+) -> dict[str, Any]:
+    """One benchmark run; spawns (and stops) the server(s) unless --url is given.
+
+    `on_measure` is called once the tables are set up and connected, as sending starts
+    (bench/profile_server.py starts its profiler there)."""
     spawned: Spawned | None = None
     if o.quiet_wait > 0:
         other = await wait_for_quiet(o.quiet_wait)
@@ -549,6 +560,8 @@ async def run_load(o: argparse.Namespace) -> dict[str, Any]:
         cpu_generator_before = time.process_time()
         cpu_machine_before = machine_busy_seconds()
         wall_before = time.perf_counter()
+        if on_measure is not None:
+            on_measure()
         seconds = await load.drive()
         # CPU while sending (warm-up included), before the wait for the last commands.
         wall = time.perf_counter() - wall_before

@@ -14,6 +14,7 @@ cache is cold), then Debian's Chromium opens /t/<code> at 390×844 under CDP net
 
     python bench/page_weight.py                 # every role, spawned server, slow 3G
     python bench/page_weight.py --json --roles respondent1 --latency 2000 --down-kbps 400
+    python bench/page_weight.py --what-if-gzip    # the same app behind GZipMiddleware
 
 Never `playwright install`: it drives /usr/bin/chromium.
 """
@@ -212,7 +213,7 @@ async def run(o: argparse.Namespace) -> dict[str, Any]:
         if urlsplit(base).hostname not in ("127.0.0.1", "localhost"):
             raise SystemExit("--url must be on loopback")
     else:
-        spawned = Spawned(target="app")
+        spawned = Spawned(target="app-gzip" if o.what_if_gzip else "app")
         await asyncio.to_thread(spawned.start)
         base = spawned.urls[0]
     try:
@@ -235,12 +236,14 @@ async def run(o: argparse.Namespace) -> dict[str, Any]:
         if o.throttle
         else "unthrottled"
     )
-    return {"network": network, "viewport": "390x844", "roles": results}
+    server = "app behind GZipMiddleware (what if)" if o.what_if_gzip else "app as it is"
+    return {"server": server, "network": network, "viewport": "390x844", "roles": results}
 
 
 def describe(summary: dict[str, Any], details: bool) -> str:
     network = summary["network"]
     lines = [
+        f"server: {summary['server']}",
         "network: "
         + (
             f"{network['latency_ms']} ms latency, {network['down_kbps']}/{network['up_kbps']}"
@@ -279,6 +282,11 @@ def main() -> None:
     parse.add_argument("--no-throttle", dest="throttle", action="store_false")
     parse.add_argument("--screenshots", help="a folder for a screenshot of each role's page")
     parse.add_argument("--details", action="store_true", help="list every resource")
+    parse.add_argument(
+        "--what-if-gzip",
+        action="store_true",
+        help="serve the app behind GZipMiddleware (bench/gzip_app.py), to see what it would change",
+    )
     parse.add_argument("--json", action="store_true")
     o = parse.parse_args()
     summary = asyncio.run(run(o))

@@ -104,21 +104,36 @@ def main() -> None:
                 "0",
             ]
         )
-        # Sample for the measured part only: start once the tables are set up and warm.
-        setup_allowance = 8 + o.tables * 0.1 + o.warmup
-        spy = subprocess.Popen(
-            [
-                "sh",
-                "-c",
-                f"sleep {setup_allowance}; exec {py_spy} record --pid {pid}"
-                f" --duration {int(o.duration)} --rate {o.sampling_rate}"
-                f" --format raw --output {raw_path} --nonblocking",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        result = asyncio.run(load.run_load(args))
-        _, errors = spy.communicate(timeout=o.duration + setup_allowance + 60)
+        # Sample the measured part only (warm-up included): from when sending starts.
+        spies: list[subprocess.Popen[bytes]] = []
+
+        def start_sampling() -> None:
+            spies.append(
+                subprocess.Popen(
+                    [
+                        py_spy,
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--duration",
+                        str(int(o.duration + o.warmup)),
+                        "--rate",
+                        str(o.sampling_rate),
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(raw_path),
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+
+        result = asyncio.run(load.run_load(args, on_measure=start_sampling))
+        errors = b""
+        for spy in spies:
+            _, errors = spy.communicate(timeout=o.duration + o.warmup + 60)
     print(load.describe(result))
     if not raw_path.exists():
         raise SystemExit(f"py-spy wrote nothing: {errors.decode(errors='replace')}")

@@ -39,7 +39,7 @@ def free_port() -> int:
 class Spawned:
     """One or more server processes on loopback, each on its own port."""
 
-    target: str = "app"  # "app" (python -m app) or "ceiling" (bench/ceiling.py)
+    target: str = "app"  # "app" (python -m app), "ceiling" (bench/ceiling.py) or "app-gzip"
     processes: int = 1
     database_url: str | None = None  # default: a fresh SQLite file in a temporary folder
     redis_url: str | None = None  # passed through as REDIS_URL to every process
@@ -55,6 +55,22 @@ class Spawned:
     def command(self, port: int) -> list[str]:
         if self.target == "ceiling":
             return [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--port", str(port)]
+        if self.target == "app-gzip":  # a what-if for the page weight, see bench/gzip_app.py
+            return [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "gzip_app:create_app",
+                "--factory",
+                "--app-dir",
+                str(ROOT / "bench"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ]
         return [sys.executable, "-m", "app"]
 
     def env(self, port: int) -> dict[str, str]:
