@@ -36,5 +36,16 @@ test: lint
 	$(BIN)/python -m app.deck
 	$(BIN)/python -m pytest
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# A short run of every benchmark (by hand, never in `make test`); bench/README.md has the
+# full-size commands. Servers are spawned on 127.0.0.1 with a throwaway SQLite database.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/compare.py --tables 10 --rate 50 --duration 10 --warmup 2 --quiet-wait 10 --busy-retries 0
+	$(BIN)/python bench/compare.py --ramp --uvloop --tables 10 --start-rate 100 --factor 2 --step-duration 5 --warmup 1 --refine 1 --quiet-wait 10 --busy-retries 0
+	$(BIN)/python bench/page_weight.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
