@@ -10,11 +10,7 @@ is served by the app itself from app/static/vendor/axe-core/.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,6 +21,7 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Locator, Page, expect
 
 from app.settings import ROOT
+from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -40,7 +37,6 @@ PHONE = {"width": 390, "height": 844}
 # A 390-px phone at 200% text zoom lays out like a 195-px one (WCAG 1.4.4 / 1.4.10).
 ZOOMED_PHONE = {"width": 195, "height": 422}
 STEP_MS = 10_000  # any one browser step
-STARTUP_SECONDS = 20.0
 AXE_FILE = ROOT / "app" / "static" / "vendor" / "axe-core" / "axe.min.js"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"  # same origin: the CSP forbids inline script
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -50,68 +46,11 @@ MIN_TARGET = 44  # px, WCAG 2.5.5 (and Apple's and Google's guidelines)
 expect.set_options(timeout=STEP_MS)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class AppServer:
+class AppServer(LiveServer):
     """`python -m app`, as `make run` starts it, on 127.0.0.1 and a SQLite file of its own."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.workdir = workdir  # no stray .env file is read from here
-        self.log_path = workdir / "server.log"
-        self.env = {
-            **os.environ,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "DATABASE_URL": f"sqlite:///{workdir / 'browser.db'}",
-            "PUBLIC_URL": self.base,
-            "SECRET_KEY": "browser-test-secret",
-            "ADMIN_TOKEN": "",
-            "REDIS_URL": "",
-            "PYTHONPATH": str(ROOT),
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app"],
-                env=self.env,
-                cwd=self.workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        with httpx.Client(base_url=self.base, timeout=1.0, trust_env=False) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"python -m app exited:\n{self.log()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if http.get("/healthz").status_code == 200:
-                        return
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"python -m app did not answer in {STARTUP_SECONDS} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "app"]
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=STEP_MS / 1000, trust_env=False)

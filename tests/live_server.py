@@ -59,10 +59,26 @@ class LiveServer:
             "PORT": str(self.port),
             "SECRET_KEY": "e2e-secret",
             "ADMIN_TOKEN": "",
+            "REDIS_URL": "",
             "PYTHONPATH": str(ROOT),
         }
         self.workdir = tmp_path  # no stray .env file is read from here
         self.process: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
 
     @property
     def pid(self) -> int:
@@ -73,19 +89,7 @@ class LiveServer:
         assert self.process is None
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "app.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--log-level",
-                    "warning",
-                ],
+                self.command(),
                 env=self.env,
                 cwd=self.workdir,
                 stdout=log,
