@@ -98,7 +98,6 @@ def same_origin(connection: HTTPConnection, public_url: str | None = None) -> bo
 # --- CSRF: a token in every form, matched against a cookie ----------------------------
 
 CSRF_COOKIE = "ks_csrf"
-CSRF_FIELD = "csrf"
 
 
 def csrf_token(request: Request) -> str:

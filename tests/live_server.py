@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,17 @@ class LiveServer:
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=STEP, trust_env=False)
+
+
+def serving(server: LiveServer) -> Iterator[LiveServer]:
+    """Start the server for a test and stop it after; a traceback in its log fails the test,
+    since a server-side exception that no phone or page showed is still a failure."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log(), server.log()
 
 
 # --- setting up a table over HTTP ---------------------------------------------------------

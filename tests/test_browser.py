@@ -65,6 +65,7 @@ from tests.browser import (
     zone_list,
 )
 from tests.conftest import require
+from tests.live_server import serving
 
 DECK = load_library(ROOT / "cards").deck("llo", "nl")
 EMPTY = {
@@ -79,14 +80,7 @@ ROUND_SECONDS = 60  # the shortest round the start form allows: the real clock e
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     require(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM} (Debian: chromium)")
     require(AXE_FILE.exists(), f"axe-core is not vendored at {AXE_FILE}")
-    running = AppServer(tmp_path_factory.mktemp("browser"))
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-    # A server-side exception that no page showed is still a failure.
-    assert "Traceback" not in running.log(), running.log()
+    yield from serving(AppServer(tmp_path_factory.mktemp("browser")))
 
 
 @pytest.fixture(scope="module")

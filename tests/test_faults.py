@@ -30,6 +30,7 @@ from tests.live_server import (
     open_db,
     place,
     round_action,
+    serving,
     table_id_of,
     take_seats,
 )
@@ -40,14 +41,7 @@ OFFLINE_S = 2.0  # long enough for the table to move on, short enough for a test
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-    # A server-side exception the phones never saw is still a failure.
-    assert "Traceback" not in server.log(), server.log()
+    yield from serving(LiveServer(tmp_path))
 
 
 def seated(live: LiveServer) -> tuple[dict, str, dict[str, str], int]:

@@ -18,7 +18,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from tests.live_server import ROLES, STEP
+from tests.live_server import ROLES, STEP, serving
 from tests.live_server import LiveServer as Server
 
 TIMEOUT = STEP
@@ -27,14 +27,7 @@ Message = dict[str, Any]
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-    # A server-side exception the phones never saw is still a failure.
-    assert "Traceback" not in running.log(), running.log()
+    yield from serving(Server(tmp_path))
 
 
 def http_client(server: Server) -> httpx.Client:

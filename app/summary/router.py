@@ -150,7 +150,8 @@ def _summary_context(
     viewer: Viewer, record: WorkshopRecord, deck: Deck, asked: ChartRequest
 ) -> dict[str, object]:
     result, svg = chart_svg(record, deck, asked)
-    everything = chart(record, deck)
+    # The workshop as a whole (N, top factors, connections): the chart itself when unfiltered.
+    everything = result if asked.filter.is_everything else chart(record, deck)
     lang = record.language
     return {
         "viewer": viewer,
@@ -200,6 +201,23 @@ def _downloads(viewer: Viewer, record: WorkshopRecord) -> list[tuple[str, str, s
 # --- pages --------------------------------------------------------------------------
 
 
+def _page(
+    token: str,
+    request: Request,
+    session: Session,
+    library: Library,
+    query: ChartQuery,
+    *,
+    pictures: bool,
+) -> tuple[Viewer, dict[str, object]]:
+    """Who is looking, and what the summary and the plenary show them, as they asked."""
+    viewer = _viewer(session, request, token)
+    workshop = viewer.workshop
+    asked = _asked(workshop, query)
+    record = load_workshop(session, workshop, library, pictures=pictures)
+    return viewer, _summary_context(viewer, record, _deck(library, workshop), asked)
+
+
 @_both("/summary", response_class=HTMLResponse)
 def summary_page(
     token: str,
@@ -210,17 +228,13 @@ def summary_page(
     query: ChartQueryDep,
     new_share: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    viewer = _viewer(session, request, token)
+    viewer, context = _page(token, request, session, library, query, pictures=False)
     workshop = viewer.workshop
-    asked = _asked(workshop, query)
-    record = load_workshop(session, workshop, library)
-    context = _summary_context(viewer, record, _deck(library, workshop), asked)
     shares = shares_of(session, workshop) if viewer.facilitator else []
     context |= {
         "shares": shares,
         "new_share": new_share if viewer.facilitator and new_share else "",
         "base_url": str(request.base_url).rstrip("/"),
-        "sort_orders": SORT_ORDERS,
         "delete_on": deletion_date(workshop),
         "retention_choices": RETENTION_CHOICES,
     }
@@ -238,27 +252,21 @@ def plenary_page(
     library: LibraryDep,
     query: ChartQueryDep,
 ) -> HTMLResponse:
-    viewer = _viewer(session, request, token)
-    workshop = viewer.workshop
-    asked = _asked(workshop, query)
-    record = load_workshop(session, workshop, library, pictures=True)
-    context = _summary_context(viewer, record, _deck(library, workshop), asked)
-    return pages.render(
-        request, "plenary.html", context, request_language(request, workshop.language)
-    )
+    viewer, context = _page(token, request, session, library, query, pictures=True)
+    language = request_language(request, viewer.workshop.language)
+    return pages.render(request, "plenary.html", context, language)
 
 
 def _report(
     pages: Pages, request: Request, viewer: Viewer, library: Library, session: Session, pdf: bool
-) -> tuple[str, WorkshopRecord]:
+) -> tuple[HTMLResponse, WorkshopRecord]:
     workshop = viewer.workshop
     record = load_workshop(session, workshop, library, pictures=True)
     deck = _deck(library, workshop)
     asked = ChartRequest(Filter(), "category", reference=True)
     context = _summary_context(viewer, record, deck, asked) | {"pdf": pdf}
     # The report speaks the workshop's language: it is handed on as it is.
-    response = pages.render(request, "report.html", context, workshop.language)
-    return bytes(response.body).decode("utf-8"), record
+    return pages.render(request, "report.html", context, workshop.language), record
 
 
 @_both("/report.html", response_class=HTMLResponse)
@@ -270,8 +278,8 @@ def report_page(
     library: LibraryDep,
 ) -> HTMLResponse:
     viewer = _viewer(session, request, token)
-    html, _ = _report(pages, request, viewer, library, session, pdf=False)
-    return HTMLResponse(html)
+    page, _ = _report(pages, request, viewer, library, session, pdf=False)
+    return page
 
 
 @_both("/report.pdf")
@@ -291,7 +299,8 @@ def report_pdf(
     cache: PdfCache = request.app.state.pdf_cache
     made = cache.get(state)
     if made is None:
-        html, record = _report(pages, request, viewer, library, session, pdf=True)
+        page, record = _report(pages, request, viewer, library, session, pdf=True)
+        html = bytes(page.body).decode("utf-8")
         made = cache.put(state, pdf_from_html(html), file_name(record, "report", "pdf"))
     content, name = made
     return Response(content, media_type="application/pdf", headers=attachment(name))
