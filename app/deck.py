@@ -18,6 +18,7 @@ import typing
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -204,10 +205,18 @@ class Deck(_Schema):
         ]
 
     def card(self, card_id: str) -> Card:
-        for card in self.cards():
-            if card.id == card_id:
-                return card
-        raise KeyError(card_id)
+        found = self.card_or_none(card_id)
+        if found is None:
+            raise KeyError(card_id)
+        return found
+
+    def card_or_none(self, card_id: str) -> Card | None:
+        return self._cards_by_id.get(card_id)
+
+    @cached_property
+    def _cards_by_id(self) -> dict[str, Card]:
+        # Looked up for every card a phone lays: built once per (immutable) deck, not per move.
+        return {card.id: card for card in self.cards()}
 
 
 def _fill_category(category: Any) -> Any:

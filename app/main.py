@@ -26,6 +26,7 @@ from app.settings import ROOT, Settings, get_settings
 from app.summary.converters import PdfCache
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
+from app.tables.live_state import LiveTables
 from app.tables.locks import TableLocks
 from app.web import Pages, request_language, translate
 from app.workshops.retention import keep_retention
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keeper.cancel()
         sweeper.cancel()
         await app.state.hub.close()
+        app.state.live_tables.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = make_hub(settings.redis_url)
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
+    app.state.live_tables = LiveTables(app.state.engine)
     app.state.pdf_cache = PdfCache()
     app.state.join_guard = JoinGuard()
     # The last added runs first: the headers wrap everything, the gate's 429 included.

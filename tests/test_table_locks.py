@@ -20,14 +20,16 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.deck import Deck, Library
+from app.game.refusal import Refusal
 from app.main import create_app
 from app.models import Seat, TableEvent, WorkshopTable
 from app.realtime import protocol as p
 from app.realtime.hub import MemoryHub
 from app.settings import Settings
 from app.tables.clock_keeper import expire_due_rounds
+from app.tables.live_state import LiveTables
 from app.tables.locks import TableLocks
-from app.tables.service import apply_command, member_event, now_ms, round_action
+from app.tables.service import member_event, now_ms, round_action
 from tests.conftest import PUBLIC_URL
 
 ROLES = ("respondent1", "reporter", "observer")
@@ -199,14 +201,18 @@ def test_commands_through_two_processes_at_once_get_consecutive_seqs(table: Tabl
         return [p.Note(type="note", id=f"{role}-{n}", field=field, text=f"v{n}") for n in range(8)]
 
     def send(role: str, engine: Engine) -> list[int]:
+        # Each phone's server keeps its own copy of the table, as separate processes do.
+        live = LiveTables(engine)
         acked = []
         for command in commands(role):
-            with Session(engine) as session:
-                seat = session.get(Seat, table.seats[role])
-                assert seat is not None
-                outcome = apply_command(session, table.id, seat, command, table.deck)
-                assert isinstance(outcome.reply, p.Ack), outcome.reply
-                acked.append(outcome.reply.seq)
+            for _ in range(20):  # a "conflict" is retryable: the phone resends the same command
+                try:
+                    outcome = live.apply(table.id, table.seats[role], command, table.deck)
+                    break
+                except Refusal as refusal:
+                    assert refusal.code == "conflict", refusal.code
+            assert isinstance(outcome.reply, p.Ack), outcome.reply
+            acked.append(outcome.reply.seq)
         return acked
 
     results = in_threads(

@@ -56,7 +56,9 @@ def _renumbered(placements: list[Placement]) -> Board:
     result: list[Placement] = []
     for side, extent in ZONES:
         in_zone = [p for p in placements if p.side == side and p.extent == extent]
-        result.extend(replace(p, position=i) for i, p in enumerate(in_zone))
+        result.extend(
+            p if p.position == i else replace(p, position=i) for i, p in enumerate(in_zone)
+        )
     return tuple(result)
 
 

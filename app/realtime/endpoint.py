@@ -28,9 +28,10 @@ from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
 from app.realtime.table_feed import publish, table_channel, workshop_channel
 from app.security import TokenBucket, client_key, same_origin
+from app.tables.live_state import LiveTables, SeatGone
 from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
-from app.tables.service import Outcome, apply_command, now_ms, snapshot, table_summary
+from app.tables.service import now_ms, snapshot, table_summary
 from app.web import translate
 from app.workshops.service import tables_of, workshop_for_token
 
@@ -66,6 +67,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     hub: Hub = websocket.app.state.hub
     library: Library = websocket.app.state.library
     locks: TableLocks = websocket.app.state.table_locks
+    live: LiveTables = websocket.app.state.live_tables
     if not same_origin(websocket, websocket.app.state.settings.public_url):
         await websocket.close(CLOSE_POLICY)
         return
@@ -143,20 +145,13 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             outbox.offer(fresh_snapshot())
             return
 
-        def apply() -> Outcome:
-            with Session(engine) as session:
-                current_seat = session.get(Seat, seat_id)
-                if current_seat is None:
-                    raise WebSocketDisconnect(CLOSE_NO_SEAT)
-                try:
-                    return apply_command(session, table_id, current_seat, message, deck)
-                except Refusal:
-                    session.rollback()
-                    raise
-
         async with locks(table_id):
             try:
-                outcome = await asyncio.to_thread(apply)
+                outcome = live.apply_now(table_id, seat_id, message, deck)
+                if outcome is None:  # not decidable without waiting: on a worker thread
+                    outcome = await asyncio.to_thread(live.apply, table_id, seat_id, message, deck)
+            except SeatGone:
+                raise WebSocketDisconnect(CLOSE_NO_SEAT) from None
             except Refusal as refusal:
                 outbox.offer(
                     _error(

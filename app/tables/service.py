@@ -1,7 +1,8 @@
-"""Applying commands and round actions to a table, one transaction each, with sequence numbers.
+"""A table through the ORM: round actions, member changes, snapshots and what phones see.
 
 The game rules live in app.game (pure); this module loads the state, asks the rules, stores
 the result and the event, and returns the messages to send. Publishing happens after commit.
+Phones' commands take the shorter path in app.tables.live_state.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.deck import Deck, Library
+from app.deck import Library
 from app.game import board as rules
 from app.game import clock as clocks
 from app.game.board import Board, Extent, Side
 from app.game.clock import Clock
-from app.game.permissions import NOTE_FIELDS, check_board_command, check_note
+from app.game.permissions import NOTE_FIELDS
 from app.game.refusal import Refusal
-from app.game.roles import Role
 from app.models import (
     Interview,
     InterviewNote,
@@ -122,25 +121,6 @@ def board_from_rows(found: Iterable[Placement]) -> Board:
     )
 
 
-def save_board(session: Session, interview: Interview, board: Board) -> None:
-    rows = {
-        r.card: r
-        for r in session.exec(select(Placement).where(Placement.interview_id == interview.id))
-    }
-    wanted = {pl.card: pl for pl in board}
-    for card, row in rows.items():
-        if card not in wanted:
-            session.delete(row)
-    assert interview.id is not None
-    for card, pl in wanted.items():
-        row = rows.get(card) or Placement(
-            interview_id=interview.id, card=card, factor=pl.factor, side="", extent="", position=0
-        )
-        row.side, row.extent, row.position = pl.side.value, pl.extent.value, pl.position
-        row.explanation, row.custom_name = pl.explanation, pl.custom_name
-        session.add(row)
-
-
 def notes_of(session: Session, interview: Interview) -> dict[str, str]:
     notes = dict.fromkeys(NOTE_FIELDS, "")
     for note in session.exec(
@@ -148,17 +128,6 @@ def notes_of(session: Session, interview: Interview) -> dict[str, str]:
     ):
         notes[note.field] = note.text
     return notes
-
-
-def save_note(session: Session, interview: Interview, field_name: str, text: str) -> None:
-    assert interview.id is not None
-    note = session.exec(
-        select(InterviewNote).where(
-            InterviewNote.interview_id == interview.id, InterviewNote.field == field_name
-        )
-    ).first() or InterviewNote(interview_id=interview.id, field=field_name)
-    note.text = text
-    session.add(note)
 
 
 def next_seq(
@@ -252,79 +221,6 @@ def snapshot(
         notes=notes_of(session, interview),
         pictures=pictures_out(session, table),
     )
-
-
-# --- commands from phones -----------------------------------------------------------
-
-
-def _deck_card(deck: Deck, card_id: str) -> str:
-    try:
-        return deck.card(card_id).factor_code
-    except KeyError:
-        raise Refusal("unknown_card", "There is no such card in this deck.", status=422) from None
-
-
-def apply_command(
-    session: Session, table_id: int, seat: Seat, command: p.Command, deck: Deck
-) -> Outcome:
-    """Validate and apply one command in one transaction; a resent command id is applied once."""
-    table = lock_table(session, table_id)
-    already = session.exec(
-        select(TableEvent).where(
-            TableEvent.table_id == table_id, TableEvent.command_id == command.id
-        )
-    ).first()
-    if already is not None:
-        session.rollback()
-        return Outcome(p.Ack(id=command.id, seq=already.seq))
-    clock = clock_of(table)
-    role = Role(seat.role)
-    interview = interview_of(session, table)
-    if isinstance(command, p.Note):
-        check_note(role, command.field)
-        save_note(session, interview, command.field, command.text)
-        seq = next_seq(session, table, "note", seat, command.id)
-        event = p.Event(
-            seq=seq, kind="note", by=seat.id, command="note", field=command.field, text=command.text
-        )
-    else:
-        check_board_command(role, command.type, clock)
-        board = board_of(session, interview)
-        if isinstance(command, p.Place):
-            factor = _deck_card(deck, command.card)
-            board = rules.place(
-                board,
-                command.card,
-                factor,
-                Side(command.side),
-                Extent(command.extent),
-                command.position,
-            )
-        elif isinstance(command, p.Return):
-            board = rules.take_back(board, command.card)
-        elif isinstance(command, p.Explain):
-            board = rules.explain(board, command.card, command.text)
-        else:
-            board = rules.name_blank(board, command.card, command.text)
-        save_board(session, interview, board)
-        seq = next_seq(session, table, "board", seat, command.id)
-        event = p.Event(
-            seq=seq,
-            kind="board",
-            by=seat.id,
-            command=command.type,
-            board=placements_out(board),
-            locked=False,
-        )
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another process took this sequence number or applied this id first: say so, retryable.
-        session.rollback()
-        raise Refusal(
-            "conflict", "Someone changed the table at the same moment. Try again."
-        ) from None
-    return Outcome(p.Ack(id=command.id, seq=seq), [event])
 
 
 # --- the round clock, driven by the facilitator and by the deadline ---------------------

@@ -1,0 +1,450 @@
+"""Commands from phones in one short write: each table's state kept in memory between commands.
+
+A move used to load the seat, the table, the interview and the board through the ORM, write
+every renumbered placement through a unit of work, and read it all again for the next move
+(about 4 ms of CPU: issue #5's profile). Here the process keeps what the rules need of each
+table — its `seq`, clock, current interview, board and seats — and a command costs the pure
+rules plus one transaction of a few prepared statements.
+
+The database stays the truth. Every change to a table's board, notes, round or seats bumps
+its `seq` (or, for seats, is checked directly), and the write below lands only where the row
+still has the `seq` this copy was read at and the seat still holds the role it had. Otherwise
+the copy is read afresh and the command judged once more: another process, or this one's
+round and seat changes, never leave a stale copy deciding anything.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import NoResultFound, OperationalError
+from sqlmodel import Session
+
+from app.deck import Deck
+from app.game import board as rules
+from app.game.board import Board, Extent, Side
+from app.game.clock import Clock
+from app.game.permissions import check_board_command, check_note
+from app.game.refusal import Refusal
+from app.game.roles import Role
+from app.models import InterviewNote, Placement, Seat, TableEvent, WorkshopTable, utcnow
+from app.realtime import protocol as p
+from app.tables.prepared import Cursor, Statements
+from app.tables.service import (
+    Outcome,
+    board_of,
+    clock_of,
+    interview_of,
+    lock_table,
+    placements_out,
+)
+
+# Command ids remembered per table, so a phone's resend is acked without a query; older
+# resends are still recognised by the database's unique (table, command id).
+RECENT_COMMANDS = 64
+# Tables kept in memory per process; a busy national day has a few hundred.
+TABLES_KEPT = 2000
+
+
+class SeatGone(Exception):
+    """The phone's seat no longer exists (it left, or the workshop was deleted)."""
+
+
+@dataclass
+class TableState:
+    table_id: int
+    seq: int
+    clock: Clock
+    interview_id: int
+    board: Board
+    roles: dict[int, Role]  # seat id → role, for every seat at the table
+    recent: OrderedDict[str, int] = field(default_factory=OrderedDict)
+
+    def remember(self, command_id: str, seq: int) -> None:
+        self.recent[command_id] = seq
+        if len(self.recent) > RECENT_COMMANDS:
+            self.recent.popitem(last=False)
+
+
+class TableStates:
+    """The tables this process has seen lately, least recently used forgotten first."""
+
+    def __init__(self, limit: int = TABLES_KEPT) -> None:
+        self._states: OrderedDict[int, TableState] = OrderedDict()
+        self._limit = limit
+
+    def get(self, table_id: int) -> TableState | None:
+        state = self._states.get(table_id)
+        if state is not None:
+            self._states.move_to_end(table_id)
+        return state
+
+    def put(self, state: TableState) -> None:
+        self._states[state.table_id] = state
+        self._states.move_to_end(state.table_id)
+        while len(self._states) > self._limit:
+            self._states.popitem(last=False)
+
+    def forget(self, table_id: int) -> None:
+        self._states.pop(table_id, None)
+
+
+def read_state(session: Session, table_id: int) -> TableState:
+    """Read a table afresh, its row locked for the session's transaction where the database can
+    (PostgreSQL). The row is read first: a board newer than its `seq` can only fail the version
+    check, never pass it with a stale board."""
+    try:
+        table = lock_table(session, table_id)
+    except NoResultFound:  # the workshop was deleted under the phone
+        raise SeatGone(table_id) from None
+    interview = interview_of(session, table)  # created on a table's first look
+    return TableState(
+        table_id=table_id,
+        seq=table.seq,
+        clock=clock_of(table),
+        interview_id=_id(interview.id),
+        board=board_of(session, interview),
+        roles={
+            seat_id: Role(role)
+            for seat_id, role in session.connection().execute(
+                select(_S.c.id, _S.c.role).where(_S.c.table_id == table_id)
+            )
+        },
+    )
+
+
+def load_state(engine: Engine, table_id: int) -> TableState:
+    with Session(engine) as session:
+        state = read_state(session, table_id)
+        session.commit()
+    return state
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value
+
+
+# --- the statements every command runs, prepared once per driver (app.tables.prepared) ------
+
+_T = WorkshopTable.__table__  # type: ignore[attr-defined]
+_S = Seat.__table__  # type: ignore[attr-defined]
+_E = TableEvent.__table__  # type: ignore[attr-defined]
+_P = Placement.__table__  # type: ignore[attr-defined]
+_N = InterviewNote.__table__  # type: ignore[attr-defined]
+
+# The version check and the seat check in one statement: no row updated, nothing decided.
+_BUMP = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("t_id"),
+        _T.c.seq == bindparam("t_old"),
+        exists().where(
+            _S.c.id == bindparam("s_id"),
+            _S.c.table_id == bindparam("t_id"),
+            _S.c.role == bindparam("s_role"),
+        ),
+    )
+    .values(seq=bindparam("t_new"))
+)
+_EVENT = insert(_E).values(
+    table_id=bindparam("t_id"),
+    seq=bindparam("t_new"),
+    command_id=bindparam("c_id"),
+    seat_id=bindparam("s_id"),
+    kind=bindparam("e_kind"),
+    created_at=bindparam("e_at", type_=_E.c.created_at.type),
+)
+_SEQ_OF_COMMAND = select(_E.c.seq).where(
+    _E.c.table_id == bindparam("t_id"), _E.c.command_id == bindparam("c_id")
+)
+# Is the kept copy still the table, for this seat, and is this command new? In one query.
+_PROBE = select(
+    _T.c.seq,
+    select(_S.c.role)
+    .where(_S.c.id == bindparam("s_id"), _S.c.table_id == bindparam("t_id"))
+    .scalar_subquery()
+    .label("role"),
+    _SEQ_OF_COMMAND.scalar_subquery().label("applied"),
+).where(_T.c.id == bindparam("t_id"))
+_PLACE_ADD = insert(_P).values(
+    interview_id=bindparam("i_id"),
+    card=bindparam("p_card"),
+    factor=bindparam("p_factor"),
+    side=bindparam("p_side"),
+    extent=bindparam("p_extent"),
+    position=bindparam("p_position"),
+    explanation=bindparam("p_explanation"),
+    custom_name=bindparam("p_custom_name"),
+)
+_PLACE_CHANGE = (
+    update(_P)
+    .where(_P.c.interview_id == bindparam("i_id"), _P.c.card == bindparam("p_card"))
+    .values(
+        side=bindparam("p_side"),
+        extent=bindparam("p_extent"),
+        position=bindparam("p_position"),
+        explanation=bindparam("p_explanation"),
+        custom_name=bindparam("p_custom_name"),
+    )
+)
+_PLACE_DROP = delete(_P).where(
+    _P.c.interview_id == bindparam("i_id"), _P.c.card == bindparam("p_card")
+)
+_NOTE_CHANGE = (
+    update(_N)
+    .where(_N.c.interview_id == bindparam("i_id"), _N.c.field == bindparam("n_field"))
+    .values(text=bindparam("n_text"))
+)
+_NOTE_ADD = insert(_N).values(
+    interview_id=bindparam("i_id"), field=bindparam("n_field"), text=bindparam("n_text")
+)
+
+
+# --- judging a command against the kept state (pure) ------------------------------------
+
+
+def judge(state: TableState, role: Role, command: p.Command, deck: Deck) -> Board | None:
+    """The board after a board command (None for a note), or a Refusal; changes nothing."""
+    if isinstance(command, p.Note):
+        check_note(role, command.field)
+        return None
+    check_board_command(role, command.type, state.clock)
+    board = state.board
+    if isinstance(command, p.Place):
+        card = deck.card_or_none(command.card)
+        if card is None:
+            raise Refusal("unknown_card", "There is no such card in this deck.", status=422)
+        return rules.place(
+            board,
+            command.card,
+            card.factor_code,
+            Side(command.side),
+            Extent(command.extent),
+            command.position,
+        )
+    if isinstance(command, p.Return):
+        return rules.take_back(board, command.card)
+    if isinstance(command, p.Explain):
+        return rules.explain(board, command.card, command.text)
+    return rules.name_blank(board, command.card, command.text)
+
+
+# --- applying it ----------------------------------------------------------------------
+
+
+class LiveTables:
+    """Applies phones' commands: judged against the kept state, written in one short transaction.
+
+    A command is first judged against the kept copy and written only if the table's `seq` and
+    the seat's role are still what the copy says (no lock held). Where the copy refuses, is
+    stale or does not know the seat, it is judged again on a fresh read with the table row
+    locked, so only the database's present state refuses, and two processes queue rather than
+    collide. On SQLite the first try runs on the event loop with a connection that never waits
+    for a lock (`apply_now`): no thread hop for the common case, and a busy database sends the
+    command to a worker thread (`apply`), which waits as long as the busy timeout allows.
+    """
+
+    def __init__(self, engine: Engine, states: TableStates | None = None) -> None:
+        self.engine = engine
+        self.states = states or TableStates()
+        self._statements = Statements(engine.dialect)
+        self._dbapi = engine.dialect.loaded_dbapi
+        self.inline = engine.dialect.name == "sqlite"
+        self._now_connection: Any = None
+
+    def apply_now(
+        self, table_id: int, seat_id: int, command: p.Command, deck: Deck
+    ) -> Outcome | None:
+        """The outcome, decided without waiting on anything; None if that is not possible."""
+        state = self.states.get(table_id)
+        if not self.inline or state is None:
+            return None
+        if self._now_connection is None:
+            self._now_connection = self.engine.raw_connection()
+            cursor = self._now_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")  # busy: the worker thread waits instead
+            cursor.close()
+        try:
+            return self._apply_kept(self._now_connection, state, seat_id, command, deck)
+        except self._dbapi.OperationalError:  # locked by another writer
+            return None
+
+    def apply(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+        """The outcome, waiting for the database if it must (run it on a worker thread)."""
+        state = self.states.get(table_id)
+        if state is not None:
+            connection = self.engine.raw_connection()
+            try:
+                outcome = self._apply_kept(connection, state, seat_id, command, deck)
+            except self._dbapi.OperationalError as busy:  # as SQLAlchemy would say it
+                raise OperationalError(None, None, busy) from busy
+            finally:
+                connection.close()
+            if outcome is not None:
+                return outcome
+        return self._apply_locked(table_id, seat_id, command, deck)
+
+    def close(self) -> None:
+        if self._now_connection is not None:
+            self._now_connection.close()
+            self._now_connection = None
+
+    def _apply_kept(
+        self, connection: Any, state: TableState, seat_id: int, command: p.Command, deck: Deck
+    ) -> Outcome | None:
+        """The outcome against the kept state, or None where a fresh, locked read must judge."""
+        if command.id in state.recent:
+            return Outcome(p.Ack(id=command.id, seq=state.recent[command.id]))
+        role = state.roles.get(seat_id)
+        if role is None:
+            return None
+        cursor = Cursor(self._statements, connection)
+        try:
+            try:
+                board = judge(state, role, command, deck)
+            except Refusal:
+                found = cursor.first(
+                    _PROBE, {"t_id": state.table_id, "s_id": seat_id, "c_id": command.id}
+                )
+                if found is None or found[:2] != (state.seq, role.value):
+                    return None  # the copy is stale: judge again on a fresh read
+                if found[2] is not None:  # a resend of a command applied before this copy
+                    return Outcome(p.Ack(id=command.id, seq=found[2]))
+                raise  # refused by the table as it is, without reading it all again
+            try:
+                stored = _store(cursor, state, seat_id, role, command, board)
+            except self._dbapi.IntegrityError:  # this id was applied elsewhere: see the locked read
+                stored = False
+            if not stored:
+                connection.rollback()
+                return None
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            cursor.close()
+        return _applied(state, seat_id, command, board)
+
+    def _apply_locked(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+        with Session(self.engine) as session:
+            state = read_state(session, table_id)
+            cursor = Cursor(self._statements, session.connection().connection)
+            found = cursor.first(_SEQ_OF_COMMAND, {"t_id": table_id, "c_id": command.id})
+            applied = None if found is None else int(found[0])
+            role = state.roles.get(seat_id)
+            # Until the command is judged, the only write can be an interview created on first
+            # look; it is kept (committed) whatever the verdict.
+            if applied is not None or role is None:
+                session.commit()
+                self.states.put(state)
+                if role is None:
+                    raise SeatGone(seat_id)
+                return Outcome(p.Ack(id=command.id, seq=applied))  # a resend, applied before
+            try:
+                board = judge(state, role, command, deck)
+            except Refusal:
+                session.commit()
+                self.states.put(state)
+                raise
+            if not _store(cursor, state, seat_id, role, command, board):
+                # Only a seat that changed role after it was read gets here; the phone may resend.
+                session.rollback()
+                self.states.forget(table_id)
+                raise Refusal(
+                    "conflict", "Someone changed the table at the same moment. Try again."
+                )
+            session.commit()
+        self.states.put(state)
+        return _applied(state, seat_id, command, board)
+
+
+def _store(
+    cursor: Cursor,
+    state: TableState,
+    seat_id: int,
+    role: Role,
+    command: p.Command,
+    board: Board | None,
+) -> bool:
+    """Write the command's effect if the table is still as `state` says; False if it is not."""
+    new = state.seq + 1
+    table = {"t_id": state.table_id, "s_id": seat_id}
+    if cursor.execute(_BUMP, table | {"t_old": state.seq, "t_new": new, "s_role": role.value}) != 1:
+        return False
+    kind = "board" if board is not None else "note"
+    cursor.execute(
+        _EVENT, table | {"t_new": new, "c_id": command.id, "e_kind": kind, "e_at": utcnow()}
+    )
+    if board is None:
+        assert isinstance(command, p.Note)
+        _store_note(cursor, state.interview_id, command.field, command.text)
+    else:
+        _store_board(cursor, state.interview_id, state.board, board)
+    return True
+
+
+def _applied(state: TableState, seat_id: int, command: p.Command, board: Board | None) -> Outcome:
+    """Move the kept state on after the commit, and say what happened."""
+    state.seq += 1
+    seq = state.seq
+    state.remember(command.id, seq)
+    if board is None:
+        assert isinstance(command, p.Note)
+        event = p.Event(
+            seq=seq, kind="note", by=seat_id, command="note", field=command.field, text=command.text
+        )
+    else:
+        state.board = board
+        event = p.Event(
+            seq=seq,
+            kind="board",
+            by=seat_id,
+            command=command.type,
+            board=placements_out(board),
+            locked=False,
+        )
+    return Outcome(p.Ack(id=command.id, seq=seq), [event])
+
+
+def _store_board(cursor: Cursor, interview_id: int, old: Board, new: Board) -> None:
+    """Write only what changed: a move shifts a few positions, it does not rewrite the board."""
+    before = {pl.card: pl for pl in old}
+    after = {pl.card: pl for pl in new}
+    gone = [{"i_id": interview_id, "p_card": card} for card in before if card not in after]
+    changed = [
+        _row(interview_id, pl)
+        for card, pl in after.items()
+        if card in before and before[card] != pl
+    ]
+    added = [_row(interview_id, pl) for card, pl in after.items() if card not in before]
+    if gone:
+        cursor.execute_many(_PLACE_DROP, gone)
+    if changed:
+        cursor.execute_many(_PLACE_CHANGE, changed)
+    if added:
+        cursor.execute_many(_PLACE_ADD, added)
+
+
+def _row(interview_id: int, pl: rules.Placement) -> dict[str, object]:
+    return {
+        "i_id": interview_id,
+        "p_card": pl.card,
+        "p_factor": pl.factor,
+        "p_side": pl.side.value,
+        "p_extent": pl.extent.value,
+        "p_position": pl.position,
+        "p_explanation": pl.explanation,
+        "p_custom_name": pl.custom_name,
+    }
+
+
+def _store_note(cursor: Cursor, interview_id: int, name: str, text: str) -> None:
+    values = {"i_id": interview_id, "n_field": name, "n_text": text}
+    if cursor.execute(_NOTE_CHANGE, values) == 0:
+        cursor.execute(_NOTE_ADD, values)

@@ -1,0 +1,295 @@
+"""The kept table state: fast, but never the judge when the database knows better.
+
+Two `TableStates` stand for two server processes on one SQLite file; each keeps its own copy,
+and the other one (or a round or seat change through the ORM) moves the table on behind it.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.deck import Deck
+from app.game.clock import new_clock
+from app.game.refusal import Refusal
+from app.models import Placement, Seat, TableEvent, WorkshopTable
+from app.realtime import protocol as p
+from app.tables.live_state import LiveTables, SeatGone, TableState, TableStates, load_state
+from app.tables.service import interview_of, notes_of, round_action
+from tests.conftest import new_phone
+
+ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
+
+
+@dataclass
+class Table:
+    client: TestClient
+    id: int
+    deck: Deck
+    seats: dict[str, int]
+
+
+@pytest.fixture
+def table(client: TestClient, workshop: dict) -> Iterator[Table]:
+    code = workshop["tables"][0]["join_code"]
+    for role in ROLES:
+        phone = new_phone(client)
+        assert phone.post(f"/api/tables/{code}/seat", json={"role": role}).status_code == 201
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        found = session.exec(select(WorkshopTable).where(WorkshopTable.join_code == code)).one()
+        seats = {s.role: s.id for s in session.exec(select(Seat).where(Seat.table_id == found.id))}
+    assert found.id is not None
+    yield Table(client, found.id, client.app.state.library.deck("llo", "nl"), seats)  # type: ignore[arg-type]
+
+
+def place(n: int, card: str, side: str = "stimulating", extent: str = "large", at: int = 0):
+    return p.Place(type="place", id=f"c{n}", card=card, side=side, extent=extent, position=at)
+
+
+# One LiveTables per TableStates: each pair is one server process.
+_PROCESSES: dict[int, LiveTables] = {}
+
+
+@pytest.fixture(autouse=True)
+def _processes() -> Iterator[None]:
+    yield
+    for live in _PROCESSES.values():
+        live.close()
+    _PROCESSES.clear()
+
+
+def send(table: Table, states: TableStates, role: str, command: p.Command) -> p.Ack:
+    """As the websocket endpoint does: at once where it can, else waiting on the database."""
+    engine = table.client.app.state.engine
+    live = _PROCESSES.setdefault(id(states), LiveTables(engine, states))
+    seat = table.seats[role]
+    outcome = live.apply_now(table.id, seat, command, table.deck) or live.apply(
+        table.id, seat, command, table.deck
+    )
+    assert isinstance(outcome.reply, p.Ack)
+    return outcome.reply
+
+
+def stored_board(table: Table) -> list[tuple[str, str, str, int, str, str]]:
+    state = load_state(table.client.app.state.engine, table.id)
+    return sorted(
+        (pl.card, pl.side.value, pl.extent.value, pl.position, pl.explanation, pl.custom_name)
+        for pl in state.board
+    )
+
+
+def rows_per_card(table: Table) -> int:
+    with Session(table.client.app.state.engine) as session:
+        counts = session.exec(
+            select(Placement.card, func.count()).group_by(Placement.interview_id, Placement.card)
+        ).all()
+    return max((n for _, n in counts), default=0)
+
+
+def event_count(table: Table) -> int:
+    with Session(table.client.app.state.engine) as session:
+        return session.exec(
+            select(func.count()).where(TableEvent.table_id == table.id)  # type: ignore[arg-type]
+        ).one()
+
+
+def test_the_stored_board_is_the_kept_board_after_many_moves(table: Table) -> None:
+    """Only changed rows are written: after random places, moves, returns, explanations and
+    names, the database holds exactly the board the process keeps, one row per card."""
+    states = TableStates()
+    rng = random.Random(5)
+    cards = ["A1-1", "A1-2", "B1-1", "B2-1", "C1-1", "C2-2", "D1-1", "E1-1", "X-1", "X-2"]
+    zones = [(s, e) for s in ("stimulating", "hindering") for e in ("limited", "large")]
+    applied = 0
+    for n in range(300):
+        kept = states.get(table.id)
+        on_board = [pl.card for pl in kept.board] if kept else []
+        pick = rng.random()
+        try:
+            if pick < 0.55 or not on_board:
+                side, extent = rng.choice(zones)
+                send(
+                    table,
+                    states,
+                    "respondent1",
+                    place(n, rng.choice(cards), side, extent, rng.randint(0, 5)),
+                )
+            elif pick < 0.75:
+                send(
+                    table,
+                    states,
+                    "respondent1",
+                    p.Return(type="return", id=f"c{n}", card=rng.choice(on_board)),
+                )
+            elif pick < 0.9:
+                send(
+                    table,
+                    states,
+                    "reporter",
+                    p.Explain(
+                        type="explain", id=f"c{n}", card=rng.choice(on_board), text=f"omdat {n}"
+                    ),
+                )
+            else:
+                blanks = [c for c in on_board if c.startswith("X-")] or ["X-1"]
+                send(
+                    table,
+                    states,
+                    "respondent1",
+                    p.Name(type="name", id=f"c{n}", card=rng.choice(blanks), text=f"Eigen {n}"),
+                )
+            applied += 1
+        except Refusal as refusal:  # a twin on the same side, a blank not on the board
+            assert refusal.code in {"factor_on_side", "not_on_board"}, refusal.code
+    kept = states.get(table.id)
+    assert kept is not None and applied > 200
+    assert stored_board(table) == sorted(
+        (pl.card, pl.side.value, pl.extent.value, pl.position, pl.explanation, pl.custom_name)
+        for pl in kept.board
+    )
+    assert rows_per_card(table) == 1
+    with Session(table.client.app.state.engine) as session:
+        assert session.get(WorkshopTable, table.id).seq == kept.seq  # type: ignore[union-attr]
+
+
+def test_a_stale_copy_never_allows_what_the_database_forbids(table: Table) -> None:
+    one, other = TableStates(), TableStates()
+    send(table, one, "respondent1", place(1, "B1-1"))  # `one` now keeps the table
+    # The other process lays A1-1 on the left; `one` doesn't know.
+    send(table, other, "respondent1", place(2, "A1-1"))
+    with pytest.raises(Refusal) as refused:  # its twin may not lie on the same side
+        send(table, one, "respondent1", place(3, "A1-2"))
+    assert refused.value.code == "factor_on_side"
+    # ...and `one` has read the table afresh: both processes agree on the board.
+    assert [pl.card for pl in one.get(table.id).board] == ["A1-1", "B1-1"]  # type: ignore[union-attr]
+
+
+def test_a_stale_copy_never_refuses_what_the_database_allows(table: Table) -> None:
+    one, other = TableStates(), TableStates()
+    send(table, one, "respondent1", place(1, "A1-1"))
+    send(table, other, "respondent1", p.Return(type="return", id="c2", card="A1-1"))
+    # `one` still sees A1-1 on the left, so A1-2 would be its twin there: judged afresh, allowed.
+    ack = send(table, one, "respondent1", place(3, "A1-2"))
+    assert ack.seq == one.get(table.id).seq  # type: ignore[union-attr]
+    assert [row[0] for row in stored_board(table)] == ["A1-2"]
+
+
+def test_a_round_ended_elsewhere_locks_the_board(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "respondent1", place(1, "A1-1"))
+    library = table.client.app.state.library
+    with Session(table.client.app.state.engine) as session:
+        round_action(session, table.id, "start", library)
+    with Session(table.client.app.state.engine) as session:
+        round_action(session, table.id, "end", library)
+    with pytest.raises(Refusal) as refused:
+        send(table, states, "respondent1", place(2, "B1-1"))
+    assert refused.value.code == "board_locked"
+
+
+def test_a_new_round_is_the_next_respondents_board(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "respondent1", place(1, "A1-1"))
+    library = table.client.app.state.library
+    for action in ("start", "end", "start"):  # the second start opens round 2
+        with Session(table.client.app.state.engine) as session:
+            round_action(session, table.id, action, library)
+    with pytest.raises(Refusal) as refused:
+        send(table, states, "respondent1", place(2, "B1-1"))
+    assert refused.value.code == "not_your_turn"
+    send(table, states, "respondent2", place(3, "B1-1"))
+    assert [row[0] for row in stored_board(table)] == ["B1-1"]  # round 2's own board
+
+
+def test_a_seat_that_changed_role_is_judged_by_its_new_role(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "respondent1", place(1, "A1-1"))
+    # The role changes without an event yet (take_seat commits before the members event).
+    with Session(table.client.app.state.engine) as session:
+        seat = session.get(Seat, table.seats["observer"])
+        session.delete(seat)
+        session.flush()
+        moved = session.get(Seat, table.seats["respondent1"])
+        moved.role = "observer"  # type: ignore[union-attr]
+        session.commit()
+    with pytest.raises(Refusal) as refused:
+        send(table, states, "respondent1", place(2, "B1-1"))
+    assert refused.value.code == "not_allowed"
+
+
+def test_a_seat_that_left_is_told_so(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "reporter", p.Note(type="note", id="n1", field="development", text="a"))
+    with Session(table.client.app.state.engine) as session:
+        session.delete(session.get(Seat, table.seats["reporter"]))
+        session.commit()
+    with pytest.raises(SeatGone):
+        send(table, states, "reporter", p.Note(type="note", id="n2", field="development", text="b"))
+
+
+def test_a_resend_is_applied_once_even_after_the_copy_is_gone(table: Table) -> None:
+    states = TableStates()
+    first = send(table, states, "respondent1", place(1, "A1-1"))
+    send(table, states, "respondent1", p.Return(type="return", id="c2", card="A1-1"))
+    events = event_count(table)
+    assert send(table, states, "respondent1", place(1, "A1-1")).seq == first.seq  # kept ids
+    for fresh in (TableStates(), TableStates()):  # a restarted process: nothing kept
+        assert send(table, fresh, "respondent1", place(1, "A1-1")).seq == first.seq
+        # A return whose card is no longer there is still acked, not refused.
+        assert send(table, fresh, "respondent1", p.Return(type="return", id="c2", card="A1-1"))
+    assert event_count(table) == events
+    assert stored_board(table) == []
+
+
+def test_notes_are_stored_and_overwritten(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "reporter", p.Note(type="note", id="n1", field="development", text="a"))
+    send(table, states, "reporter", p.Note(type="note", id="n2", field="development", text="b"))
+    send(table, states, "observer", p.Note(type="note", id="n3", field="reflection", text="c"))
+    with pytest.raises(Refusal):
+        send(table, states, "observer", p.Note(type="note", id="n4", field="development", text="x"))
+    with Session(table.client.app.state.engine) as session:
+        stored = session.get(WorkshopTable, table.id)
+        notes = notes_of(session, interview_of(session, stored))  # type: ignore[arg-type]
+    assert notes["development"] == "b" and notes["reflection"] == "c"
+
+
+def test_the_kept_tables_are_bounded() -> None:
+    states = TableStates(limit=3)
+    for n in range(5):
+        states.put(TableState(n, 0, new_clock(15), n, (), {}))
+    assert states.get(0) is None and states.get(1) is None
+    assert states.get(2) is not None
+    states.put(TableState(9, 0, new_clock(15), 9, (), {}))  # 2 was used last: 3 goes
+    assert states.get(3) is None and states.get(2) is not None
+
+
+def test_a_locked_database_is_not_waited_for_on_the_event_loop(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "respondent1", place(1, "A1-1"))
+    live = _PROCESSES[id(states)]
+    blocker = sqlite3.connect(table.client.app.state.engine.url.database, timeout=1)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        started = time.monotonic()
+        assert (
+            live.apply_now(table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck)
+            is None
+        )
+        assert time.monotonic() - started < 1.0  # the busy timeout is 5 s: it did not wait
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    # Nothing was half-written: the same command applies once the lock is gone.
+    ack = send(table, states, "respondent1", place(2, "B1-1"))
+    assert ack.seq == states.get(table.id).seq  # type: ignore[union-attr]
+    assert [row[0] for row in stored_board(table)] == ["A1-1", "B1-1"]
