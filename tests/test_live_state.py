@@ -6,6 +6,7 @@ and the other one (or a round or seat change through the ORM) moves the table on
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sqlite3
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from app.deck import Deck
@@ -23,7 +25,7 @@ from app.game.refusal import Refusal
 from app.models import Placement, Seat, TableEvent, WorkshopTable
 from app.realtime import protocol as p
 from app.tables.live_state import LiveTables, SeatGone, TableState, TableStates, load_state
-from app.tables.service import interview_of, notes_of, round_action
+from app.tables.service import Outcome, interview_of, notes_of, round_action
 from tests.conftest import new_phone
 
 ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
@@ -71,10 +73,7 @@ def send(table: Table, states: TableStates, role: str, command: p.Command) -> p.
     """As the websocket endpoint does: at once where it can, else waiting on the database."""
     engine = table.client.app.state.engine
     live = _PROCESSES.setdefault(id(states), LiveTables(engine, states))
-    seat = table.seats[role]
-    outcome = live.apply_now(table.id, seat, command, table.deck) or live.apply(
-        table.id, seat, command, table.deck
-    )
+    outcome = asyncio.run(live.submit(table.id, table.seats[role], command, table.deck))
     assert isinstance(outcome.reply, p.Ack)
     return outcome.reply
 
@@ -292,4 +291,79 @@ def test_a_locked_database_is_not_waited_for_on_the_event_loop(table: Table) -> 
     # Nothing was half-written: the same command applies once the lock is gone.
     ack = send(table, states, "respondent1", place(2, "B1-1"))
     assert ack.seq == states.get(table.id).seq  # type: ignore[union-attr]
+    assert [row[0] for row in stored_board(table)] == ["A1-1", "B1-1"]
+
+
+@pytest.fixture
+def two_tables(client: TestClient, workshop: dict, table: Table) -> tuple[Table, Table]:
+    code = workshop["tables"][1]["join_code"]
+    phone = new_phone(client)
+    assert phone.post(f"/api/tables/{code}/seat", json={"role": "respondent1"}).status_code == 201
+    with Session(client.app.state.engine) as session:
+        other = session.exec(select(WorkshopTable).where(WorkshopTable.join_code == code)).one()
+        seat = session.exec(select(Seat).where(Seat.table_id == other.id)).one()
+    assert other.id is not None and seat.id is not None
+    return table, Table(client, other.id, table.deck, {"respondent1": seat.id})
+
+
+def test_commands_of_one_turn_of_the_loop_share_one_commit(two_tables: tuple[Table, Table]) -> None:
+    first, second = two_tables
+    states = TableStates()
+    for n, table in enumerate(two_tables):  # both kept by this "process"
+        send(table, states, "respondent1", place(n, "A1-1"))
+    live = _PROCESSES[id(states)]
+
+    async def one_turn() -> list[Outcome | None]:
+        before = live.commits
+        outcomes = [
+            live.apply_now(t.id, t.seats["respondent1"], place(10 + n, "B1-1"), t.deck)
+            for n, t in enumerate(two_tables)
+        ]
+        # Written, not yet committed: another connection does not see them.
+        assert [row[0] for row in stored_board(first)] == ["A1-1"]
+        await live.committed()
+        assert live.commits == before + 1
+        return outcomes
+
+    outcomes = asyncio.run(one_turn())
+    assert all(o is not None and isinstance(o.reply, p.Ack) for o in outcomes)
+    for table in two_tables:
+        assert [row[0] for row in stored_board(table)] == ["A1-1", "B1-1"]
+    assert second.id != first.id
+
+
+class _CommitFails:
+    """The inline connection, with a disk that refuses the commit."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def commit(self) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+def test_a_failed_commit_is_told_retryably_and_forgets_the_copy(table: Table) -> None:
+    states = TableStates()
+    send(table, states, "respondent1", place(1, "A1-1"))
+    live = _PROCESSES[id(states)]
+    seq = states.get(table.id).seq  # type: ignore[union-attr]
+
+    async def failing() -> None:
+        live._now_connection = _CommitFails(live._connection_now())
+        try:
+            with pytest.raises(OperationalError):
+                await live.submit(
+                    table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck
+                )
+        finally:
+            live._now_connection = live._now_connection.real
+
+    asyncio.run(failing())
+    assert states.get(table.id) is None  # it ran ahead of the database: read afresh next time
+    assert [row[0] for row in stored_board(table)] == ["A1-1"]
+    ack = send(table, states, "respondent1", place(2, "B1-1"))  # the phone's resend
+    assert ack.seq == seq + 1
     assert [row[0] for row in stored_board(table)] == ["A1-1", "B1-1"]

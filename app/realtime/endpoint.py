@@ -147,9 +147,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
 
         async with locks(table_id):
             try:
-                outcome = live.apply_now(table_id, seat_id, message, deck)
-                if outcome is None:  # not decidable without waiting: on a worker thread
-                    outcome = await asyncio.to_thread(live.apply, table_id, seat_id, message, deck)
+                outcome = await live.submit(table_id, seat_id, message, deck)
             except SeatGone:
                 raise WebSocketDisconnect(CLOSE_NO_SEAT) from None
             except Refusal as refusal:

@@ -15,6 +15,7 @@ round and seat changes, never leave a stale copy deciding anything.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ from app.tables.service import (
 RECENT_COMMANDS = 64
 # Tables kept in memory per process; a busy national day has a few hundred.
 TABLES_KEPT = 2000
+# Commits on the event loop between two checkpoints of SQLite's log (on a worker thread).
+CHECKPOINT_EVERY = 200
 
 
 class SeatGone(Exception):
@@ -237,6 +240,21 @@ def judge(state: TableState, role: Role, command: p.Command, deck: Deck) -> Boar
 # --- applying it ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A command's effect, written but not yet committed."""
+
+    board: Board | None  # None for a note
+
+
+@dataclass
+class _Turn:
+    """The commands written on the event loop in one turn of it, committed together."""
+
+    done: asyncio.Future[None]
+    tables: set[int] = field(default_factory=set)
+
+
 class LiveTables:
     """Applies phones' commands: judged against the kept state, written in one short transaction.
 
@@ -244,9 +262,12 @@ class LiveTables:
     the seat's role are still what the copy says (no lock held). Where the copy refuses, is
     stale or does not know the seat, it is judged again on a fresh read with the table row
     locked, so only the database's present state refuses, and two processes queue rather than
-    collide. On SQLite the first try runs on the event loop with a connection that never waits
-    for a lock (`apply_now`): no thread hop for the common case, and a busy database sends the
-    command to a worker thread (`apply`), which waits as long as the busy timeout allows.
+    collide.
+
+    On SQLite the first try runs on the event loop (`apply_now`) with a connection that never
+    waits for a lock: a busy database sends the command to a worker thread (`apply`) instead.
+    Commands written in the same turn of the loop share one commit (`committed`): the commit
+    is most of a move's cost in SQLite, and a phone hears nothing until it has happened.
     """
 
     def __init__(self, engine: Engine, states: TableStates | None = None) -> None:
@@ -256,80 +277,157 @@ class LiveTables:
         self._dbapi = engine.dialect.loaded_dbapi
         self.inline = engine.dialect.name == "sqlite"
         self._now_connection: Any = None
+        self._turn: _Turn | None = None
+        self.commits = 0  # turns committed on the event loop
+
+    async def submit(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+        """Apply a phone's command; the outcome is committed when this returns."""
+        outcome = self.apply_now(table_id, seat_id, command, deck)
+        if outcome is None:  # not decidable without waiting: on a worker thread
+            return await asyncio.to_thread(self.apply, table_id, seat_id, command, deck)
+        await self.committed()
+        return outcome
 
     def apply_now(
         self, table_id: int, seat_id: int, command: p.Command, deck: Deck
     ) -> Outcome | None:
-        """The outcome, decided without waiting on anything; None if that is not possible."""
+        """The outcome, decided without waiting on anything; None if that is not possible.
+
+        Call it on the event loop, and await `committed()` before anyone hears of it.
+        """
         state = self.states.get(table_id)
         if not self.inline or state is None:
             return None
-        if self._now_connection is None:
-            self._now_connection = self.engine.raw_connection()
-            cursor = self._now_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=0")  # busy: the worker thread waits instead
-            cursor.close()
+        connection = self._connection_now()
+        cursor = Cursor(self._statements, connection)
+        written = False
         try:
-            return self._apply_kept(self._now_connection, state, seat_id, command, deck)
-        except self._dbapi.OperationalError:  # locked by another writer
+            if self._turn is None:
+                cursor.run("BEGIN")  # this turn's transaction; a savepoint alone would commit
+            cursor.run("SAVEPOINT command")  # so that one command can be undone on its own
+            try:
+                decided = self._decide_kept(cursor, state, seat_id, command, deck)
+            except BaseException:
+                cursor.run("ROLLBACK TO command")
+                raise
+            finally:
+                cursor.run("RELEASE command")
+            written = isinstance(decided, _Written)
+        except self._dbapi.OperationalError:  # locked by another writer: nothing was written
             return None
+        finally:
+            cursor.close()
+            if self._turn is None and not written:
+                connection.rollback()  # end the transaction this command opened for nothing
+        if isinstance(decided, _Written):
+            self._join_turn(table_id)
+            return _applied(state, seat_id, command, decided.board)
+        return decided
+
+    def committed(self) -> asyncio.Future[None]:
+        """Done when everything `apply_now` wrote so far is committed (or failed to be)."""
+        if self._turn is None:
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        return self._turn.done
 
     def apply(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
         """The outcome, waiting for the database if it must (run it on a worker thread)."""
         state = self.states.get(table_id)
         if state is not None:
             connection = self.engine.raw_connection()
+            cursor = Cursor(self._statements, connection)
             try:
-                outcome = self._apply_kept(connection, state, seat_id, command, deck)
+                decided = self._decide_kept(cursor, state, seat_id, command, deck)
+                if isinstance(decided, _Written):
+                    connection.commit()
+                    return _applied(state, seat_id, command, decided.board)
             except self._dbapi.OperationalError as busy:  # as SQLAlchemy would say it
                 raise OperationalError(None, None, busy) from busy
             finally:
+                connection.rollback()  # whatever was not committed above
+                cursor.close()
                 connection.close()
-            if outcome is not None:
-                return outcome
+            if decided is not None:
+                return decided
         return self._apply_locked(table_id, seat_id, command, deck)
 
     def close(self) -> None:
+        if self._turn is not None:
+            self._commit_turn()
         if self._now_connection is not None:
             self._now_connection.close()
             self._now_connection = None
 
-    def _apply_kept(
-        self, connection: Any, state: TableState, seat_id: int, command: p.Command, deck: Deck
-    ) -> Outcome | None:
-        """The outcome against the kept state, or None where a fresh, locked read must judge."""
+    def _connection_now(self) -> Any:
+        if self._now_connection is None:
+            self._now_connection = self.engine.raw_connection()
+            cursor = self._now_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")  # busy: the worker thread waits instead
+            # Checkpoints copy the log into the database file and wait for the disk: not on
+            # the event loop. The worker thread runs them (`checkpoint`).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.close()
+        return self._now_connection
+
+    def _join_turn(self, table_id: int) -> None:
+        if self._turn is None:
+            loop = asyncio.get_running_loop()
+            self._turn = _Turn(loop.create_future())
+            loop.call_soon(self._commit_turn)
+        self._turn.tables.add(table_id)
+
+    def _commit_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is None:
+            return
+        try:
+            self._now_connection.commit()
+        except self._dbapi.Error as error:
+            self._now_connection.rollback()
+            for table_id in turn.tables:  # their kept copies ran ahead of the database
+                self.states.forget(table_id)
+            if not turn.done.done():
+                turn.done.set_exception(OperationalError(None, None, error))
+            return
+        if not turn.done.done():
+            turn.done.set_result(None)
+        self.commits += 1
+        if self.commits % CHECKPOINT_EVERY == 0:
+            asyncio.get_running_loop().run_in_executor(None, self.checkpoint)
+
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file, without holding up writers."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _decide_kept(
+        self, cursor: Cursor, state: TableState, seat_id: int, command: p.Command, deck: Deck
+    ) -> Outcome | _Written | None:
+        """Against the kept state: an outcome that wrote nothing, the effect written (not yet
+        committed), or None where a fresh, locked read must judge (anything written is void)."""
         if command.id in state.recent:
             return Outcome(p.Ack(id=command.id, seq=state.recent[command.id]))
         role = state.roles.get(seat_id)
         if role is None:
             return None
-        cursor = Cursor(self._statements, connection)
         try:
-            try:
-                board = judge(state, role, command, deck)
-            except Refusal:
-                found = cursor.first(
-                    _PROBE, {"t_id": state.table_id, "s_id": seat_id, "c_id": command.id}
-                )
-                if found is None or found[:2] != (state.seq, role.value):
-                    return None  # the copy is stale: judge again on a fresh read
-                if found[2] is not None:  # a resend of a command applied before this copy
-                    return Outcome(p.Ack(id=command.id, seq=found[2]))
-                raise  # refused by the table as it is, without reading it all again
-            try:
-                stored = _store(cursor, state, seat_id, role, command, board)
-            except self._dbapi.IntegrityError:  # this id was applied elsewhere: see the locked read
-                stored = False
-            if not stored:
-                connection.rollback()
-                return None
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            cursor.close()
-        return _applied(state, seat_id, command, board)
+            board = judge(state, role, command, deck)
+        except Refusal:
+            found = cursor.first(
+                _PROBE, {"t_id": state.table_id, "s_id": seat_id, "c_id": command.id}
+            )
+            if found is None or found[:2] != (state.seq, role.value):
+                return None  # the copy is stale: judge again on a fresh read
+            if found[2] is not None:  # a resend of a command applied before this copy
+                return Outcome(p.Ack(id=command.id, seq=found[2]))
+            raise  # refused by the table as it is, without reading it all again
+        try:
+            stored = _store(cursor, state, seat_id, role, command, board)
+        except self._dbapi.IntegrityError:  # this id was applied elsewhere: see the locked read
+            return None
+        return _Written(board) if stored else None
 
     def _apply_locked(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
         with Session(self.engine) as session:

@@ -66,6 +66,10 @@ class Cursor:
         self._cursor.execute(prepared.sql, prepared.args(values))
         return int(self._cursor.rowcount)
 
+    def run(self, sql: str) -> None:
+        """A statement without values (SAVEPOINT, PRAGMA)."""
+        self._cursor.execute(sql)
+
     def execute_many(self, statement: ClauseElement, rows: Iterable[Mapping[str, Any]]) -> None:
         prepared = self._statements[statement]
         self._cursor.executemany(prepared.sql, [prepared.args(row) for row in rows])
