@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from app.db import BUSY_TIMEOUT_MS
 from tests.live_server import (
     ROLES,
     STEP,
@@ -35,7 +36,7 @@ from tests.live_server import (
     take_seats,
 )
 
-BUSY_TIMEOUT_S = 5.0  # PRAGMA busy_timeout=5000 in app/db.py
+BUSY_TIMEOUT_S = BUSY_TIMEOUT_MS / 1000
 OFFLINE_S = 2.0  # long enough for the table to move on, short enough for a test
 
 

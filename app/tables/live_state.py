@@ -16,6 +16,7 @@ round and seat changes, never leave a stale copy deciding anything.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoResultFound, OperationalError
 from sqlmodel import Session
 
+from app.db import BUSY_TIMEOUT_MS
 from app.deck import Deck
 from app.game import board as rules
 from app.game.board import Board, Extent, Side
@@ -43,6 +45,8 @@ from app.tables.service import (
     lock_table,
     placements_out,
 )
+
+logger = logging.getLogger(__name__)
 
 # Command ids remembered per table, so a phone's resend is acked without a query; older
 # resends are still recognised by the database's unique (table, command id).
@@ -264,10 +268,12 @@ class LiveTables:
     locked, so only the database's present state refuses, and two processes queue rather than
     collide.
 
-    On SQLite the first try runs on the event loop (`apply_now`) with a connection that never
-    waits for a lock: a busy database sends the command to a worker thread (`apply`) instead.
-    Commands written in the same turn of the loop share one commit (`committed`): the commit
-    is most of a move's cost in SQLite, and a phone hears nothing until it has happened.
+    On SQLite the kept copy is tried on the event loop (`apply_now`) with a connection that
+    never waits for a lock; while another writer holds it, `submit` tries again a moment later,
+    still on the loop. Commands written in the same turn of the loop share one commit
+    (`committed`): the commit is most of a move's cost in SQLite, and a phone hears nothing
+    until it has happened. The locked read runs on a worker thread. On PostgreSQL everything
+    runs on a worker thread (`apply`), whose waits are the network's.
     """
 
     def __init__(self, engine: Engine, states: TableStates | None = None) -> None:
@@ -282,16 +288,32 @@ class LiveTables:
 
     async def submit(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
         """Apply a phone's command; the outcome is committed when this returns."""
-        outcome = self.apply_now(table_id, seat_id, command, deck)
-        if outcome is None:  # not decidable without waiting: on a worker thread
-            return await asyncio.to_thread(self.apply, table_id, seat_id, command, deck)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.001
+        while True:
+            try:
+                outcome = self.apply_now(table_id, seat_id, command, deck)
+                break
+            except self._dbapi.OperationalError as busy:
+                # Another writer holds SQLite's lock for a moment (a seat change, presence, a
+                # checkpoint's neighbour): try again on the loop rather than queue threads
+                # that would hold the lock in turn and send every command after them.
+                if loop.time() + pause > give_up:
+                    raise OperationalError(None, None, busy) from busy
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.02)
+        if outcome is None:  # not decidable against the kept copy: a locked read, on a thread
+            fallback = self._apply_locked if self.inline else self.apply  # (inline tried it)
+            return await asyncio.to_thread(fallback, table_id, seat_id, command, deck)
         await self.committed()
         return outcome
 
     def apply_now(
         self, table_id: int, seat_id: int, command: p.Command, deck: Deck
     ) -> Outcome | None:
-        """The outcome, decided without waiting on anything; None if that is not possible.
+        """The outcome, decided without waiting on anything; None where the kept copy can't
+        decide, and the driver's OperationalError where another writer holds the lock.
 
         Call it on the event loop, and await `committed()` before anyone hears of it.
         """
@@ -313,8 +335,6 @@ class LiveTables:
             finally:
                 cursor.run("RELEASE command")
             written = isinstance(decided, _Written)
-        except self._dbapi.OperationalError:  # locked by another writer: nothing was written
-            return None
         finally:
             cursor.close()
             if self._turn is None and not written:
@@ -354,8 +374,9 @@ class LiveTables:
         return self._apply_locked(table_id, seat_id, command, deck)
 
     def close(self) -> None:
-        if self._turn is not None:
-            self._commit_turn()
+        if self._turn is not None:  # the loop has stopped before the turn's commit ran
+            self._now_connection.commit()
+            self._turn = None
         if self._now_connection is not None:
             self._now_connection.close()
             self._now_connection = None
@@ -399,8 +420,11 @@ class LiveTables:
 
     def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log into the database file, without holding up writers."""
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except OperationalError:  # busy or the disk: the next one copies what this one did not
+            logger.info("checkpoint skipped", exc_info=True)
 
     def _decide_kept(
         self, cursor: Cursor, state: TableState, seat_id: int, command: p.Command, deck: Deck
