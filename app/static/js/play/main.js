@@ -253,10 +253,14 @@ const dialog = createCardDialog({
   cardElement: (card) => board.element(card),
 });
 
-// Dragging is a bonus: its library loads only for those who lay cards, and only after the page
-// works by tapping. If it fails to load, tapping still does everything.
+// Dragging is a bonus: its library loads only for those who lay cards, and only once the page
+// works by tapping (after the first board is drawn), so that on a slow network it never holds
+// up the snapshot. If it fails to load, tapping still does everything.
 let drag = null;
-if (hand) {
+let dragRequested = false;
+function loadDrag() {
+  if (!hand || dragRequested) return;
+  dragRequested = true;
   import("./drag.js").then(({ enableDrag }) => {
     drag = enableDrag(dragHandlers);
     schedule();
@@ -332,6 +336,7 @@ function render() {
   const { round } = state;
   $("round-label").textContent = `${t("round", { n: round.number })} · ${t("sharing", { role: t(`role.${round.respondent}`) })}`;
   if (state.locked && !root.classList.contains("locked") && wasDrawn) announce($("locked").querySelector("p").textContent);
+  if (!wasDrawn) setTimeout(loadDrag); // after this frame: the page works by tapping now
   wasDrawn = true;
   root.classList.toggle("locked", state.locked);
   $("locked").hidden = !state.locked;
