@@ -32,6 +32,7 @@ ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
 # entry only @imports app.css and play.css, so the other pages keep linking app.css alone.
 ENTRY_POINTS = {
     "play": "app/static/js/play/main.js",
+    "play-connect": "app/static/js/play/connect.js",
     "play-styles": "app/static/css/play-page.css",
 }
 ESBUILD_OPTIONS = [

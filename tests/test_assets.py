@@ -60,8 +60,10 @@ def test_the_table_page_loads_one_stylesheet_and_its_bundled_scripts(
     scripts = re.findall(r'<script type="module"[^>]* src="([^"]+)"', page)
     preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)"', page)
     assert stylesheets == [assets.bundle_url("play-styles.css")]
-    assert scripts == [assets.bundle_url("play.js")]
-    assert preloads == assets.bundle_imports("play.js")
+    assert scripts == [assets.bundle_url("play-connect.js"), assets.bundle_url("play.js")]
+    assert preloads == assets.bundle_imports("play-connect.js", "play.js")
+    # The websocket's module runs as soon as it arrives, waiting for neither styles nor page.
+    assert re.search(r'<script type="module" async src="/static/build/play-connect-', head)
     # In the head, so the browser asks for them with the page's first bytes.
     for url in stylesheets + scripts + preloads:
         assert url in head and url.startswith("/static/build/")
