@@ -5,7 +5,8 @@ round trip. So that page gets one script and one stylesheet, bundled by esbuild 
 `app/static/build/` (`make bundle`, which needs Node; see README) and committed, so that
 running Kaartspel needs only Python. `build/manifest.json` records which sources, at which
 content, each bundle was built from: `python -m app.assets --check` (and a test) fail when a
-source has changed since. Bundled files carry a content hash in their name.
+source has changed since. Bundled files carry a content hash in their name and are cached for
+good; every other static file is addressed with `?v=<content hash>` and cached for good too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from app.settings import ROOT
 
@@ -46,6 +51,7 @@ ESBUILD_OPTIONS = [
     "--entry-names=[name]-[hash]",
     "--chunk-names=[name]-[hash]",
 ]
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def sha256(path: Path) -> str:
@@ -155,6 +161,38 @@ def bundle_imports(*names: str) -> list[str]:
     """The chunks these bundles import at once, to preload alongside them (each once)."""
     files = (file for name in names for file in _manifest()["entries"][name]["imports"])
     return [f"/static/build/{file}" for file in dict.fromkeys(files)]
+
+
+_versions: dict[tuple[str, int, int], str] = {}
+
+
+def static_url(path: str) -> str:
+    """/static/<path>?v=<content hash>: cached for good, and a changed file gets a new address."""
+    stat = os.stat(STATIC_DIR / path)
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _versions:
+        _versions[key] = sha256(STATIC_DIR / path)[:12]
+    return f"/static/{path}?v={_versions[key]}"
+
+
+@lru_cache
+def favicon_data_url() -> str:
+    """The favicon inside the page (CSP allows data: images): no request of its own."""
+    from urllib.parse import quote
+
+    return "data:image/svg+xml," + quote((STATIC_DIR / "favicon.svg").read_text().strip())
+
+
+class StaticAssets(StaticFiles):
+    """Static files with a caching rule: versioned addresses for good, the rest revalidated."""
+
+    def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200) -> Any:  # fmt: skip
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        versioned = self.get_path(scope).startswith("build") or b"v=" in scope.get(
+            "query_string", b""
+        )
+        response.headers["Cache-Control"] = IMMUTABLE if versioned else "no-cache"
+        return response
 
 
 def main() -> None:

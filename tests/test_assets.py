@@ -1,4 +1,4 @@
-"""The play page's bundles (app/assets.py): committed up to date and linked from the page.
+"""The play page's bundles (app/assets.py): committed up to date, linked, cached for good.
 
 None of this needs Node: the staleness check compares the sources with the hashes the build
 wrote into app/static/build/manifest.json.
@@ -67,3 +67,29 @@ def test_the_table_page_loads_one_stylesheet_and_its_bundled_scripts(
     # In the head, so the browser asks for them with the page's first bytes.
     for url in stylesheets + scripts + preloads:
         assert url in head and url.startswith("/static/build/")
+    # The favicon travels inside the page; nothing else is asked for before the page works.
+    assert re.search(r'<link rel="icon" href="data:image/svg\+xml,', head)
+    assert 'href="/static/' not in page.replace("/static/build/", "")
+
+
+def test_other_pages_link_app_css_by_a_versioned_address(client: TestClient) -> None:
+    page = client.get("/", headers={"accept": "text/html"}).text
+    assert f'href="{assets.static_url("css/app.css")}"' in page
+    assert re.search(r"/static/css/app\.css\?v=[0-9a-f]{12}", page)
+
+
+def test_bundles_and_versioned_files_are_cached_for_good_the_rest_revalidated(
+    client: TestClient,
+) -> None:
+    for url in (
+        assets.bundle_url("play.js"),
+        assets.bundle_url("play-styles.css"),
+        assets.static_url("css/app.css"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == assets.IMMUTABLE, url
+    plain = client.get("/static/css/app.css")
+    assert plain.headers["cache-control"] == "no-cache"
+    again = client.get("/static/css/app.css", headers={"if-none-match": plain.headers["etag"]})
+    assert again.status_code == 304
