@@ -7,7 +7,7 @@ HOST   ?= 0.0.0.0
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint check-decks bench clean
+.PHONY: run test lint check-decks bundle bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ test: lint
 	$(BIN)/python -m app.deck
 	$(BIN)/python -m pytest
 
+# The table page's script and stylesheet bundles, committed in app/static/build/ so that
+# `make run` needs only Python. Rebuild after changing the play page's JS or CSS (a test
+# fails until you do). Only this needs Node and npm; esbuild is pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+bundle: node_modules/.installed $(VENV)/.installed
+	$(BIN)/python -m app.assets
+
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
@@ -48,4 +58,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/page_weight.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

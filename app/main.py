@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __doc__ as app_doc
+from app.assets import StaticAssets
 from app.db import make_engine, migrate
 from app.deck import load_library
 from app.game.refusal import Refusal
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(play_router)
     app.include_router(realtime_router)
     app.include_router(summary_router)
-    app.mount("/static", StaticFiles(directory=ROOT / "app" / "static"), name="static")
+    app.mount("/static", StaticAssets(directory=ROOT / "app" / "static"), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

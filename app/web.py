@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app.assets import bundle_imports, bundle_url, favicon_data_url, static_url
 from app.i18n import LANGUAGES, gettext_for, pick_language
 from app.network import public_base_url
 from app.security import csrf_token, set_csrf_cookie
@@ -31,6 +32,12 @@ class Pages:
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(gettext_for(language), newstyle=True)  # type: ignore[attr-defined]
+            env.globals.update(
+                static_url=static_url,
+                bundle_url=bundle_url,
+                bundle_imports=bundle_imports,
+                favicon_data_url=favicon_data_url,
+            )
             self._environments[language] = env
 
     def render(

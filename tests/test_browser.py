@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 from pypdf import PdfReader
 
 from app.deck import load_library
@@ -599,3 +599,33 @@ def test_laptop_pages_work_by_keyboard(scene: Scene) -> None:
     finally:
         interviewer.set_viewport_size(PHONE)
     assert not problems, "keyboard problems on the laptop pages:\n" + "\n".join(problems)
+
+
+# --- 6. loading --------------------------------------------------------------------------------
+
+
+def test_the_table_page_keeps_what_the_socket_said_before_its_script_ran(scene: Scene) -> None:
+    """connect.js opens the websocket before the page's main script has arrived (issue #5: on
+    slow 3G the handshake overlaps with loading). Here the main script is held back until the
+    snapshot is in: the page must still show it, with no error."""
+    respondent = scene.phones["respondent1"]
+    page = respondent.context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    held: list[Route] = []
+    page.route(re.compile(r"/static/build/play-[A-Z0-9]+\.js$"), lambda route: held.append(route))
+    try:
+        with page.expect_websocket() as opened:
+            page.goto(f"/t/{scene.code}", wait_until="commit")
+        opened.value.wait_for_event(
+            "framereceived", lambda frame: '"snapshot"' in str(frame), timeout=STEP_MS
+        )
+        assert len(held) == 1, "the main script was not requested"
+        assert page.locator("#conn").get_attribute("data-state") == "connecting"
+        held[0].continue_()
+        wait_live(page)
+        expect(page.locator("#hand")).to_be_visible()
+        assert board_of(page) == board_of(respondent.page)
+        assert not errors, errors
+    finally:
+        page.close()

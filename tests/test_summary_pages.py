@@ -213,7 +213,7 @@ def test_plenary_has_a_slide_per_interview_with_cards(
     assert len(re.findall(r'class="slide slide-', page)) == 1 + 3 + 1
     assert "Van monteur naar teamleider." in page
     assert "Een open gesprek &lt;script&gt;" in page
-    assert 'src="/static/js/plenary.js"' in page
+    assert 'src="/static/js/plenary.js?v=' in page
 
 
 def test_table_view_and_its_live_board(client: TestClient, seeded: tuple[dict, str]) -> None:

@@ -3,15 +3,29 @@
 // Phones sleep, switch networks and walk out of range; a socket can look open long after the
 // path behind it died. So we ping, and a socket that has said nothing for a while is closed
 // and reopened. Closing with 4403 (no seat) or 4404 (no table) means the page is stale.
+//
+// The socket opens at once and the page listens when it is ready (listen): on a slow network
+// the handshake then overlaps with loading the rest of the page. What happens before anyone
+// listens (open, messages, status) is kept and handed over in order.
 
 const PING_EVERY = 20_000;
 const SILENT_TOO_LONG = 45_000;
 
-export function connectTable(code, { onMessage, onOpen = () => {}, onStatus = () => {} }) {
+export function connectTable(code) {
   let delay = 500;
   let socket = null;
   let retryTimer = null;
   let lastHeard = 0;
+  let listener = null;
+  const early = []; // [handler name, argument] until someone listens
+
+  function tell(name, argument) {
+    if (listener) listener[name](argument);
+    else early.push([name, argument]);
+  }
+  const onOpen = () => tell("onOpen");
+  const onStatus = (isOpen) => tell("onStatus", isOpen);
+  const onMessage = (message) => tell("onMessage", message);
 
   function open() {
     clearTimeout(retryTimer);
@@ -91,6 +105,11 @@ export function connectTable(code, { onMessage, onOpen = () => {}, onStatus = ()
   open();
   return {
     isOpen,
+    /** Start hearing the socket: what it said so far first, in order. */
+    listen({ onMessage, onOpen = () => {}, onStatus = () => {} }) {
+      listener = { onMessage, onOpen, onStatus };
+      for (const [name, argument] of early.splice(0)) listener[name](argument);
+    },
     /** Send a message; false when offline (the caller keeps it for later). */
     send(message) {
       if (!isOpen()) return false;

@@ -2,12 +2,12 @@
 // views together. Every change is drawn from one place (render) out of the server's state plus
 // the commands it has not confirmed yet, so the screen can never drift from the server's truth.
 
-import { connectTable } from "../socket.js";
 import { whistle } from "../whistle.js"; // shared with the facilitator's dashboard; unlocks audio on first tap
 import { alertMessage, announce, confirmAction } from "./announce.js";
 import { createBoard, zoneName } from "./board.js";
 import { createCardDialog } from "./card-dialog.js";
 import { createClock } from "./clock.js";
+import { socket } from "./connect.js";
 import { deck } from "./deck.js";
 import { createHand } from "./hand.js";
 import { renderMembers } from "./members.js";
@@ -42,19 +42,8 @@ let wasDrawn = false;
 
 // --- talking to the server ----------------------------------------------------------------
 
-const socket = connectTable(code, {
-  onOpen() {
-    online = everOnline = true;
-    table.expectSnapshot(); // the server sends one on every connect
-    outbox.resend();
-    showStatus();
-  },
-  onStatus(isOnline) {
-    online = isOnline;
-    showStatus();
-  },
-  onMessage: receive,
-});
+// The socket was opened by connect.js while this script loaded; it is listened to at the end of
+// this file, when everything its messages touch exists.
 
 const outbox = createOutbox({
   storageKey: `ks-outbox:${code}:${mySeat}`,
@@ -253,10 +242,14 @@ const dialog = createCardDialog({
   cardElement: (card) => board.element(card),
 });
 
-// Dragging is a bonus: its library loads only for those who lay cards, and only after the page
-// works by tapping. If it fails to load, tapping still does everything.
+// Dragging is a bonus: its library loads only for those who lay cards, and only once the page
+// works by tapping (after the first board is drawn), so that on a slow network it never holds
+// up the snapshot. If it fails to load, tapping still does everything.
 let drag = null;
-if (hand) {
+let dragRequested = false;
+function loadDrag() {
+  if (!hand || dragRequested) return;
+  dragRequested = true;
   import("./drag.js").then(({ enableDrag }) => {
     drag = enableDrag(dragHandlers);
     schedule();
@@ -332,6 +325,7 @@ function render() {
   const { round } = state;
   $("round-label").textContent = `${t("round", { n: round.number })} · ${t("sharing", { role: t(`role.${round.respondent}`) })}`;
   if (state.locked && !root.classList.contains("locked") && wasDrawn) announce($("locked").querySelector("p").textContent);
+  if (!wasDrawn) setTimeout(loadDrag); // after this frame: the page works by tapping now
   wasDrawn = true;
   root.classList.toggle("locked", state.locked);
   $("locked").hidden = !state.locked;
@@ -347,3 +341,20 @@ function render() {
     banner.hidden = false;
   }
 }
+
+// --- listening -----------------------------------------------------------------------------
+
+// What the socket said before this script ran (its opening, maybe the snapshot) comes first.
+socket.listen({
+  onOpen() {
+    online = everOnline = true;
+    table.expectSnapshot(); // the server sends one on every connect
+    outbox.resend();
+    showStatus();
+  },
+  onStatus(isOnline) {
+    online = isOnline;
+    showStatus();
+  },
+  onMessage: receive,
+});

@@ -1,0 +1,1 @@
+import{a}from"./chunk-WMQSCZHU.js";export{a as socket};
