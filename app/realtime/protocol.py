@@ -91,6 +91,8 @@ BOARD_COMMANDS = frozenset({"place", "return", "explain", "name"})
 
 
 class PlacementOut(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between events (app.tables.service)
+
     card: str
     factor: str
     side: SideName

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -152,18 +153,23 @@ def next_seq(
 
 
 def placements_out(board: Board) -> list[p.PlacementOut]:
-    return [
-        p.PlacementOut(
-            card=pl.card,
-            factor=pl.factor,
-            side=pl.side.value,
-            extent=pl.extent.value,
-            position=pl.position,
-            explanation=pl.explanation,
-            custom_name=pl.custom_name,
-        )
-        for pl in board
-    ]
+    return [placement_out(pl) for pl in board]
+
+
+@lru_cache(maxsize=8192)
+def placement_out(pl: rules.Placement) -> p.PlacementOut:
+    """A placement as phones see it. Kept: a move changes a few placements and leaves the
+    rest of the board the same objects, and each is sent to every phone after every move.
+    The cached models are shared, so they are never changed."""
+    return p.PlacementOut(
+        card=pl.card,
+        factor=pl.factor,
+        side=pl.side.value,
+        extent=pl.extent.value,
+        position=pl.position,
+        explanation=pl.explanation,
+        custom_name=pl.custom_name,
+    )
 
 
 def round_out(clock: Clock, now: int, whistle: bool = False) -> p.RoundOut:
