@@ -142,7 +142,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 await presence_changed()
             return
         if isinstance(message, p.Resync):
-            outbox.offer(fresh_snapshot())
+            outbox.offer(await asyncio.to_thread(fresh_snapshot))
             return
 
         async with locks(table_id):
@@ -202,7 +202,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         await hub.publish(workshop_channel(workshop.id), json.dumps(message))
 
     async with hub.subscribe(table_channel(table_id)) as subscription:
-        subscription.offer(fresh_snapshot())
+        subscription.offer(await asyncio.to_thread(fresh_snapshot))
         await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
         await presence_changed()
         try:
@@ -288,7 +288,9 @@ async def pump(
         while True:
             message = await subscription.get()
             if message == RESYNC:  # we fell behind: a snapshot replaces what was dropped
-                message = snapshot_now()
+                # Read on a worker thread: a dashboard's snapshot reads every table, and the
+                # loop meanwhile serves everyone else (their events are what it fell behind on).
+                message = await asyncio.to_thread(snapshot_now)
             await websocket.send_text(message)
 
     tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
@@ -331,9 +333,9 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
 
     async def on_text(raw: str, outbox: Subscription) -> None:
         if raw == '{"type":"resync"}':
-            outbox.offer(dashboard_snapshot())
+            outbox.offer(await asyncio.to_thread(dashboard_snapshot))
 
     await websocket.accept()
     async with hub.subscribe(workshop_channel(workshop.id)) as subscription:
-        subscription.offer(dashboard_snapshot())
+        subscription.offer(await asyncio.to_thread(dashboard_snapshot))
         await pump(websocket, subscription, on_text, dashboard_snapshot)
