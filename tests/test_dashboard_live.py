@@ -79,3 +79,28 @@ def test_workshop_page_has_round_controls(client: TestClient, workshop: dict) ->
     page = client.get(workshop["facilitator_url"].removeprefix(PUBLIC_URL))
     assert 'id="rounds"' in page.text and "/static/js/dashboard.js" in page.text
     assert page.text.count("data-table-number=") == 3
+
+
+def test_dashboard_hears_moves_as_counts_not_boards(client: TestClient, workshop: dict) -> None:
+    token = _token(workshop)
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    assert phone.post(f"/api/tables/{code}/seat", json={"role": "respondent1"}).status_code == 201
+    with (
+        client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key={token}") as dash,
+        phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket,
+    ):
+        assert dash.receive_json()["type"] == "dashboard"
+        assert socket.receive_json()["type"] == "snapshot"
+        moves = [("A1-1", "stimulating"), ("B1-1", "hindering"), ("C1-1", "stimulating")]
+        for n, (card, side) in enumerate(moves):
+            command = {"type": "place", "id": f"m{n}", "card": card, "side": side}
+            socket.send_json(command | {"extent": "large", "position": 0})
+        heard = []
+        while len(heard) < len(moves):
+            message = dash.receive_json()
+            if message.get("kind") == "board":
+                heard.append(message)
+        assert "board" not in heard[-1]
+        assert [(m["stimulating"], m["hindering"]) for m in heard] == [(1, 0), (1, 1), (2, 1)]
+        assert {m["command"] for m in heard} == {"place"}

@@ -269,9 +269,20 @@ def kill_subscriber_connection(server: Server) -> None:
 
 
 def same_event(screens: list[Screen], seq: int) -> None:
-    """Every screen that heard event `seq` heard the same event."""
-    heard = {json.dumps(e, sort_keys=True) for s in screens for e in s.events if e["seq"] == seq}
+    """Every screen that heard event `seq` heard the same event (the dashboard as counts)."""
+    heard = {
+        json.dumps(counted(e), sort_keys=True) for s in screens for e in s.events if e["seq"] == seq
+    }
     assert len(heard) <= 1, heard
+
+
+def counted(event: Message) -> Message:
+    """An event as the dashboard hears it: a board as its cards left and right."""
+    if "board" not in event:
+        return event
+    sides = [placement["side"] for placement in event["board"]]
+    rest = {key: value for key, value in event.items() if key != "board"}
+    return rest | {"stimulating": sides.count("stimulating"), "hindering": sides.count("hindering")}
 
 
 CONCURRENT_CARDS = [

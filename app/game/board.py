@@ -95,13 +95,18 @@ def place(board: Board, card: str, factor: str, side: Side, extent: Extent, posi
     index = min(position, len(target))
     # Insert before the card now at `index` in the target zone (or at the zone's end).
     if index < len(target):
-        at = rest.index(target[index])
+        at = _index_of(rest, target[index])
     elif target:
-        at = rest.index(target[-1]) + 1
+        at = _index_of(rest, target[-1]) + 1
     else:
         at = len(rest)
     rest.insert(at, moved)
     return _renumbered(rest)
+
+
+def _index_of(placements: list[Placement], wanted: Placement) -> int:
+    # By identity: list.index would compare every placement field by field on the way.
+    return next(i for i, p in enumerate(placements) if p is wanted)
 
 
 def take_back(board: Board, card: str) -> Board:

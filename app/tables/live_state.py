@@ -389,6 +389,8 @@ class LiveTables:
             # Checkpoints copy the log into the database file and wait for the disk: not on
             # the event loop. The worker thread runs them (`checkpoint`).
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # A savepoint per command keeps its undo journal: in memory, not in a temp file.
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
         return self._now_connection
 
@@ -542,7 +544,7 @@ def _store_board(cursor: Cursor, interview_id: int, old: Board, new: Board) -> N
     changed = [
         _row(interview_id, pl)
         for card, pl in after.items()
-        if card in before and before[card] != pl
+        if card in before and before[card] is not pl and before[card] != pl
     ]
     added = [_row(interview_id, pl) for card, pl in after.items() if card not in before]
     if gone:

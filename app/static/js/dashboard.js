@@ -92,8 +92,8 @@ function apply(event) {
     t.round = event.round;
     if (event.round.whistle) { whistle(); announce.textContent = `${t.number}: ${word("ended")}`; }
   } else if (event.kind === "board") {
-    t.stimulating = event.board.filter((p) => p.side === "stimulating").length;
-    t.hindering = event.board.filter((p) => p.side === "hindering").length;
+    t.stimulating = event.stimulating; // the dashboard gets the counts, not the board
+    t.hindering = event.hindering;
   } else if (event.kind === "members") {
     t.members = event.members;
   } else if (event.kind === "note" && event.field !== "reflection") {
