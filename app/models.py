@@ -144,7 +144,13 @@ class TableEvent(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    table_id: int = Field(sa_column=_fk("workshop_table.id"))
+    # No index of its own: the unique (table_id, seq) serves every lookup by table, and each
+    # move inserts a row, so every index is another page written per move.
+    table_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("workshop_table.id", ondelete="CASCADE"), nullable=False
+        )
+    )
     seq: int
     command_id: str | None = Field(default=None, max_length=64)
     seat_id: int | None = None

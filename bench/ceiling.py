@@ -181,21 +181,26 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 table.board.pop(card, None)
             table.seq += 1
             offer(queue, json.dumps({"type": "ack", "id": message.get("id"), "seq": table.seq}))
-            event = json.dumps(
-                {
-                    "type": "event",
-                    "seq": table.seq,
-                    "kind": "board",
-                    "by": seat_id,
-                    "command": kind,
-                    "locked": False,
-                    "board": board_list(table),
-                },
-                separators=(",", ":"),
-            )
+            head = {
+                "type": "event",
+                "seq": table.seq,
+                "kind": "board",
+                "by": seat_id,
+                "command": kind,
+                "locked": False,
+            }
+            board = board_list(table)
+            event = json.dumps(head | {"board": board}, separators=(",", ":"))
             for other in tuple(table.sockets):
                 offer(other, event)
-            dashboard_event = event[:-1] + f',"table_id":{table.table_id}}}'
+            # As the app does: the dashboard gets the counts left and right, not the board.
+            left = sum(1 for placed in board if placed["side"] == "stimulating")
+            counts = {
+                "table_id": table.table_id,
+                "stimulating": left,
+                "hindering": len(board) - left,
+            }
+            dashboard_event = json.dumps(head | counts, separators=(",", ":"))
             for dashboard in tuple(workshop.dashboards):
                 offer(dashboard, dashboard_event)
 

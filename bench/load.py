@@ -28,6 +28,7 @@ import http.cookiejar
 import json
 import math
 import random
+import re
 import sys
 import time
 import uuid
@@ -53,7 +54,7 @@ LISTENERS = len(ROLES) + 1  # five phones and the dashboard must each see every 
 MAX_TABLES_PER_WORKSHOP = 100
 ZONES = [(s, e) for s in ("stimulating", "hindering") for e in ("limited", "large")]
 EVENT_PREFIX = '{"type":"event","seq":'
-TABLE_ID_KEY = ',"table_id":'
+TABLE_ID = re.compile(r'"table_id":(\d+)')
 
 
 def fallback_cards() -> list[str]:
@@ -297,10 +298,10 @@ class Load:
             async for raw in socket:
                 now = time.perf_counter()
                 assert isinstance(raw, str)
-                at = raw.rfind(TABLE_ID_KEY)
-                if not raw.startswith(EVENT_PREFIX) or at < 0:
+                found = TABLE_ID.search(raw) if raw.startswith(EVENT_PREFIX) else None
+                if found is None:
                     continue  # a dashboard snapshot
-                table = self.by_table_id.get(int(raw[at + len(TABLE_ID_KEY) : -1]))
+                table = self.by_table_id.get(int(found.group(1)))
                 if table is not None:
                     end = raw.index(",", len(EVENT_PREFIX))
                     self.seen(table, int(raw[len(EVENT_PREFIX) : end]), now)

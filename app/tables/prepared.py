@@ -9,6 +9,7 @@ the driver's own execute and commit (measured on the benchmark machine, issue #5
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -21,22 +22,26 @@ class Prepared:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         # Positional drivers (sqlite3's "?") take a tuple in this order; named ones a mapping.
-        self._order: Sequence[str] | None = compiled.positiontup
+        order: Sequence[str] | None = compiled.positiontup
+        self._pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
+        if order:
+            picked = itemgetter(*order)  # in C; one name gives a value, not a tuple
+            self._pick = picked if len(order) > 1 else lambda values: (picked(values),)
         self._convert: dict[str, Callable[[Any], Any]] = {}
         for name, bind in compiled.binds.items():
-            convert = bind.type.bind_processor(dialect)
+            # dialect_impl: the type as this dialect stores it (SQLite keeps datetimes as text).
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
                 self._convert[name] = convert
 
     def args(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         if self._convert:
-            values = {
-                name: self._convert[name](value) if name in self._convert else value
-                for name, value in values.items()
-            }
-        if self._order is None:
+            values = dict(values)
+            for name, convert in self._convert.items():
+                values[name] = convert(values[name])
+        if self._pick is None:
             return values
-        return tuple(values[name] for name in self._order)
+        return self._pick(values)
 
 
 class Statements:
