@@ -396,8 +396,8 @@ def test_a_failed_commit_is_told_retryably_and_forgets_the_copy(table: Table) ->
 def test_the_log_is_checkpointed_off_the_loop(
     table: Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The loop's connection never checkpoints; a worker thread does, every so many commits."""
-    monkeypatch.setattr(live_state, "CHECKPOINT_EVERY", 10)
+    """The loop's connection never checkpoints; a worker thread does, now and then."""
+    monkeypatch.setattr(live_state, "CHECKPOINT_SECONDS", 0.0)
     states = TableStates()
     send(table, states, "respondent1", place(0, "A1-1"))
     for n in range(1, 41):

@@ -53,8 +53,8 @@ logger = logging.getLogger(__name__)
 RECENT_COMMANDS = 64
 # Tables kept in memory per process; a busy national day has a few hundred.
 TABLES_KEPT = 2000
-# Commits on the event loop between two checkpoints of SQLite's log (on a worker thread).
-CHECKPOINT_EVERY = 200
+# How often SQLite's log is copied into the database file (on a worker thread), at most.
+CHECKPOINT_SECONDS = 1.0
 
 
 class SeatGone(Exception):
@@ -285,6 +285,8 @@ class LiveTables:
         self._now_connection: Any = None
         self._turn: _Turn | None = None
         self.commits = 0  # turns committed on the event loop
+        self._checkpoint: asyncio.Future[None] | None = None
+        self._next_checkpoint = 0.0
 
     async def submit(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
         """Apply a phone's command; the outcome is committed when this returns."""
@@ -417,8 +419,16 @@ class LiveTables:
         if not turn.done.done():
             turn.done.set_result(None)
         self.commits += 1
-        if self.commits % CHECKPOINT_EVERY == 0:
-            asyncio.get_running_loop().run_in_executor(None, self.checkpoint)
+        loop = asyncio.get_running_loop()
+        if self._checkpoint is None and loop.time() >= self._next_checkpoint:
+            # One at a time, at most once a period: a checkpoint waits for the disk, and a
+            # queue of them would take the worker threads that snapshots and reads need.
+            self._next_checkpoint = loop.time() + CHECKPOINT_SECONDS
+            self._checkpoint = loop.run_in_executor(None, self.checkpoint)
+            self._checkpoint.add_done_callback(self._checkpointed)
+
+    def _checkpointed(self, _: asyncio.Future[None]) -> None:
+        self._checkpoint = None
 
     def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log into the database file, without holding up writers."""
