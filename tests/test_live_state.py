@@ -27,8 +27,8 @@ from app.game.refusal import Refusal
 from app.models import Placement, Seat, TableEvent, WorkshopTable
 from app.realtime import protocol as p
 from app.tables import live_state
-from app.tables.live_state import LiveTables, SeatGone, TableState, TableStates, load_state
-from app.tables.service import Outcome, interview_of, notes_of, round_action
+from app.tables.live_state import LiveTables, Outcome, SeatGone, TableState, TableStates, read_state
+from app.tables.service import interview_of, notes_of, round_action
 from tests.conftest import new_phone
 
 ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
@@ -82,7 +82,8 @@ def send(table: Table, states: TableStates, role: str, command: p.Command) -> p.
 
 
 def stored_board(table: Table) -> list[tuple[str, str, str, int, str, str]]:
-    state = load_state(table.client.app.state.engine, table.id)
+    with Session(table.client.app.state.engine) as session:
+        state = read_state(session, table.id)
     return sorted(
         (pl.card, pl.side.value, pl.extent.value, pl.position, pl.explanation, pl.custom_name)
         for pl in state.board

@@ -38,7 +38,6 @@ from app.models import InterviewNote, Placement, Seat, TableEvent, WorkshopTable
 from app.realtime import protocol as p
 from app.tables.prepared import Cursor, Statements
 from app.tables.service import (
-    Outcome,
     board_of,
     clock_of,
     interview_of,
@@ -55,6 +54,14 @@ RECENT_COMMANDS = 64
 TABLES_KEPT = 2000
 # How often SQLite's log is copied into the database file (on a worker thread), at most.
 CHECKPOINT_SECONDS = 1.0
+
+
+@dataclass
+class Outcome:
+    """What a command comes to: the reply for its phone, the events for everyone."""
+
+    reply: p.Ack | p.Error
+    events: list[p.Event] = field(default_factory=list)
 
 
 class SeatGone(Exception):
@@ -122,13 +129,6 @@ def read_state(session: Session, table_id: int) -> TableState:
             )
         },
     )
-
-
-def load_state(engine: Engine, table_id: int) -> TableState:
-    with Session(engine) as session:
-        state = read_state(session, table_id)
-        session.commit()
-    return state
 
 
 def _id(value: int | None) -> int:

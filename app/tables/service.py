@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlmodel import Session, col, select
@@ -39,12 +38,6 @@ from app.tables.presence import connected_seats
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-@dataclass
-class Outcome:
-    reply: p.Ack | p.Error
-    events: list[p.Event] = field(default_factory=list)
 
 
 # --- loading and storing ------------------------------------------------------------
