@@ -420,3 +420,56 @@ def test_the_log_is_checkpointed_off_the_loop(
     while events_in_the_main_file() < 30 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert events_in_the_main_file() >= 30
+
+
+def stored_seqs(table: Table) -> tuple[int, list[int]]:
+    """The table's `seq` and the seq of every event it stored, in order."""
+    with Session(table.client.app.state.engine) as session:
+        seq = session.get(WorkshopTable, table.id).seq  # type: ignore[union-attr]
+        events = session.exec(
+            select(TableEvent.seq).where(TableEvent.table_id == table.id).order_by(TableEvent.seq)
+        ).all()
+    return seq, list(events)
+
+
+def note(command_id: str, text: str = "a", field: str = "development") -> p.Note:
+    return p.Note(type="note", id=command_id, field=field, text=text)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("forgotten", ["older than the kept ids", "a restarted process"])
+def test_a_resend_in_another_tables_turn_leaves_no_hole(
+    two_tables: tuple[Table, Table], forgotten: str
+) -> None:
+    """A resend the kept copy does not recognise fails on the unique command id after the seq
+    was bumped; that bump must not ride along with the other table's commit."""
+    first, second = two_tables
+    before = TableStates()
+    send(second, before, "respondent1", place(0, "A1-1"))
+    old = send(first, before, "reporter", note("old"))
+    for n in range(live_state.RECENT_COMMANDS):  # "old" falls out of the ids kept in memory
+        send(first, before, "reporter", note(f"n{n}", f"tekst {n}"))
+    states = before
+    if forgotten == "a restarted process":
+        states = TableStates()
+        send(first, states, "reporter", note("after-restart"))  # kept again, no ids known
+        send(second, states, "respondent1", place(1, "B1-1"))
+    live = _PROCESSES[id(states)]
+
+    async def one_turn() -> Outcome | None:
+        other = live.apply_now(
+            second.id, second.seats["respondent1"], place(2, "C1-1"), second.deck
+        )
+        assert other is not None  # the other table's move opened this turn's transaction
+        resent = live.apply_now(first.id, first.seats["reporter"], note("old"), first.deck)
+        await live.committed()
+        return resent
+
+    assert asyncio.run(one_turn()) is None  # not decided on the kept copy: the locked read
+    ack = send(first, states, "reporter", note("old"))
+    assert ack.seq == old.seq  # the original event's
+    for table in two_tables:
+        seq, events = stored_seqs(table)
+        assert events == list(range(1, seq + 1)), (table.id, seq, events)
+    # The next move at that table gets the next number, and a phone sees no gap.
+    assert send(first, states, "reporter", note("next")).seq == stored_seqs(first)[0]
+    assert stored_seqs(first)[1] == list(range(1, stored_seqs(first)[0] + 1))

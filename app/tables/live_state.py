@@ -331,12 +331,13 @@ class LiveTables:
             cursor.run("SAVEPOINT command")  # so that one command can be undone on its own
             try:
                 decided = self._decide_kept(cursor, state, seat_id, command, deck)
-            except BaseException:
-                cursor.run("ROLLBACK TO command")
-                raise
+                written = isinstance(decided, _Written)
             finally:
+                if not written:
+                    # A refusal, a resend or a stale copy may have bumped the seq before it
+                    # found out (the unique command id): this turn's commit must not keep it.
+                    cursor.run("ROLLBACK TO command")
                 cursor.run("RELEASE command")
-            written = isinstance(decided, _Written)
         finally:
             cursor.close()
             if self._turn is None and not written:

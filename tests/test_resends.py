@@ -1,0 +1,158 @@
+"""Resent commands against a real uvicorn process, on SQLite and on PostgreSQL, while other
+tables are busy in the same moments: every table's stored events stay exactly seq 1..N, a resend
+is acknowledged with its original seq, and an id sent again for another command is refused.
+
+Resends are of ids older than those the server keeps in memory, and after a restart (nothing
+kept). Every wait has a deadline and the server is always stopped, so a failure never hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.db import make_engine
+from app.tables.live_state import RECENT_COMMANDS
+from tests.live_server import LiveServer, Message, Phone, serving
+
+OLD = RECENT_COMMANDS + 6  # commands at the resending table: its first ids are long forgotten
+BURST = 25  # commands a phone sends at once (the server's burst allowance is 30)
+REFILL = 8  # commands a second a phone may send after a burst (the server allows 10)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path)
+    if request.param == "postgresql":
+        server.env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    yield from serving(server)
+
+
+def note(command_id: str, words: str, field: str = "development") -> Message:
+    return {"type": "note", "id": command_id, "field": field, "text": words}
+
+
+def reporters(live: LiveServer, tables: int) -> list[Phone]:
+    """A workshop of `tables` tables with a reporter's phone at each (notes are always allowed)."""
+    with live.http() as http:
+        response = http.post("/api/workshops", json={"title": "Herhalingen", "tables": tables})
+        assert response.status_code == 201, response.text
+        phones = []
+        for table in response.json()["tables"]:
+            code = table["join_code"]
+            seat = http.post(f"/api/tables/{code}/seat", json={"role": "reporter"})
+            assert seat.status_code == 201, seat.text
+            phones.append(Phone("reporter", seat.cookies["ks_device"], live, code))
+            http.cookies.clear()  # the next table's seat is another phone's
+    return phones
+
+
+async def settle(phone: Phone, commands: list[Message], within: float = 30.0) -> list[Message]:
+    """Send the commands at once, and again while the server says to retry (too fast, busy),
+    as outbox.js does; the final answer to each."""
+    for command in commands:
+        phone.replies.pop(command["id"], None)
+        await phone.push(command)
+    ids = [command["id"] for command in commands]
+    deadline = time.monotonic() + within
+    while True:
+        await phone.wait_until(
+            lambda: all(i in phone.replies for i in ids), "an answer to each", within
+        )
+        retry = [i for i in ids if phone.replies[i][-1].get("retry")]
+        if not retry:
+            return [phone.replies[i][-1] for i in ids]
+        assert time.monotonic() < deadline, {i: phone.replies[i] for i in retry}
+        await asyncio.sleep(len(retry) / REFILL)  # what the rate limit allows, not a flood
+        for command_id in retry:
+            del phone.replies[command_id]
+            await phone.send_raw(phone.outbox[command_id])
+
+
+def event_logs(url: str) -> dict[int, tuple[int, list[int], list[str]]]:
+    """Each table's `seq`, the seqs of its stored events and their command ids, from the
+    database itself."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = connection.execute(text("SELECT id, seq FROM workshop_table")).all()
+            rows = connection.execute(
+                text("SELECT table_id, seq, command_id FROM table_event ORDER BY table_id, seq")
+            ).all()
+    finally:
+        engine.dispose()
+    logs: dict[int, tuple[int, list[int], list[str]]] = {
+        table_id: (seq, [], []) for table_id, seq in tables
+    }
+    for table_id, seq, command_id in rows:
+        logs[table_id][1].append(seq)
+        if command_id is not None:
+            logs[table_id][2].append(command_id)
+    return logs
+
+
+def assert_whole(live: LiveServer) -> None:
+    for table_id, (seq, seqs, command_ids) in event_logs(live.env["DATABASE_URL"]).items():
+        assert seqs == list(range(1, seq + 1)), (table_id, seq, seqs)
+        assert len(command_ids) == len(set(command_ids)), (table_id, command_ids)
+
+
+async def busy_resends(resender: Phone, busy: list[Phone], old: list[Message], tag: str) -> None:
+    """The resender resends old commands while every other table takes new ones, at once."""
+    firsts = {c["id"]: resender.replies[c["id"]][-1]["seq"] for c in old}
+    await asyncio.sleep(BURST / REFILL)  # every phone has its whole burst again
+    news = [[note(f"{tag}-{n}-{i}", f"nieuw {i}") for i in range(BURST)] for n in range(len(busy))]
+    answers = await asyncio.gather(
+        settle(resender, old), *(settle(phone, new) for phone, new in zip(busy, news, strict=True))
+    )
+    for command, answer in zip(old, answers[0], strict=True):
+        assert (answer["type"], answer.get("seq")) == ("ack", firsts[command["id"]]), answer
+    for answer in (a for phone_answers in answers[1:] for a in phone_answers):
+        assert answer["type"] == "ack", answer
+
+
+def test_resends_while_other_tables_are_busy_leave_every_event_log_whole(
+    live: LiveServer,
+) -> None:
+    async def play() -> None:
+        phones = reporters(live, 3)
+        resender, busy = phones[0], phones[1:]
+        try:
+            for phone in phones:
+                await phone.connect()
+            old = [note(f"old-{i}", f"verhaal {i}") for i in range(OLD)]
+            for start in range(0, OLD, BURST):
+                await settle(resender, old[start : start + BURST])
+            assert_whole(live)
+
+            # Older than the ids the server keeps in memory, the same process.
+            await busy_resends(resender, busy, old[:BURST], "kept")
+            assert_whole(live)
+
+            # After a restart: nothing kept at all.
+            await asyncio.to_thread(live.stop)
+            await asyncio.to_thread(live.start)
+            for phone in phones:
+                await phone.close()
+                await phone.reconnect(within=10)
+            await busy_resends(resender, busy, old[:BURST], "restarted")
+            assert_whole(live)
+
+            # The next command at the resending table gets the next number: no phone sees a gap.
+            (last,) = await settle(resender, [note("last", "klaar")])
+            (seq,) = [
+                s for s, _, ids in event_logs(live.env["DATABASE_URL"]).values() if "last" in ids
+            ]
+            assert last["seq"] == seq
+            await resender.wait_until(lambda: resender.seq == seq, "the last event")
+            assert [phone.gaps for phone in phones] == [[], [], []]
+        finally:
+            for phone in phones:
+                await phone.close()
+
+    asyncio.run(asyncio.wait_for(play(), 120))
