@@ -473,3 +473,62 @@ def test_a_resend_in_another_tables_turn_leaves_no_hole(
     # The next move at that table gets the next number, and a phone sees no gap.
     assert send(first, states, "reporter", note("next")).seq == stored_seqs(first)[0]
     assert stored_seqs(first)[1] == list(range(1, stored_seqs(first)[0] + 1))
+
+
+def reused(table: Table, states: TableStates, role: str, command: p.Command) -> None:
+    with pytest.raises(Refusal) as refused:
+        send(table, states, role, command)
+    assert refused.value.code == "id_reused"
+
+
+@pytest.mark.parametrize(
+    "remembered", ["kept ids", "older than the kept ids", "a restarted process"]
+)
+def test_an_id_sent_again_with_other_content_is_refused_and_changes_nothing(
+    table: Table, remembered: str
+) -> None:
+    states = TableStates()
+    first = send(table, states, "reporter", note("n1", "het eerste verhaal"))
+    placed = send(table, states, "respondent1", place(2, "A1-1"))
+    if remembered == "older than the kept ids":
+        for n in range(live_state.RECENT_COMMANDS):
+            send(table, states, "reporter", note(f"m{n}", "tussendoor", "connections"))
+    elif remembered == "a restarted process":
+        states = TableStates()
+    seq, events = stored_seqs(table)
+    # Another text, another field, another type: each its own command, not a resend.
+    for other in (
+        note("n1", "iets anders"),
+        note("n1", "het eerste verhaal", "stands_out"),
+        p.Return(type="return", id="n1", card="A1-1"),  # refused by the rules: probed
+        p.Explain(type="explain", id="n1", card="A1-1", text="het eerste verhaal"),
+    ):
+        role = "reporter" if isinstance(other, p.Note | p.Explain) else "respondent1"
+        reused(table, states, role, other)
+    reused(table, states, "respondent1", place(2, "A1-1", extent="limited"))
+    reused(table, states, "respondent1", p.Return(type="return", id="c2", card="A1-1"))
+    assert stored_seqs(table) == (seq, events)
+    assert stored_board(table) == [("A1-1", "stimulating", "large", 0, "", "")]
+    with Session(table.client.app.state.engine) as session:
+        stored = session.get(WorkshopTable, table.id)
+        assert notes_of(session, interview_of(session, stored))["development"] == (  # type: ignore[arg-type]
+            "het eerste verhaal"
+        )
+    # The same command again is still acknowledged with its own seq, however it is spelled.
+    spelled = '{ "text": "het eerste verhaal", "field": "development", "id": "n1", "type": "note" }'
+    again = p.CLIENT_MESSAGE.validate_json(spelled)
+    assert send(table, states, "reporter", again).seq == first.seq  # type: ignore[arg-type]
+    assert send(table, states, "respondent1", place(2, "A1-1")).seq == placed.seq
+    assert stored_seqs(table) == (seq, events)
+
+
+def test_an_id_stored_before_fingerprints_is_acknowledged_as_before(table: Table) -> None:
+    """Rows from before revision 0005 have no fingerprint: their content is not known."""
+    states = TableStates()
+    first = send(table, states, "reporter", note("n1", "toen"))
+    with Session(table.client.app.state.engine) as session:
+        event = session.exec(select(TableEvent).where(TableEvent.command_id == "n1")).one()
+        event.command_fingerprint = None
+        session.add(event)
+        session.commit()
+    assert send(table, TableStates(), "reporter", note("n1", "nu anders")).seq == first.seq

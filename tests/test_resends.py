@@ -9,6 +9,7 @@ kept). Every wait has a deadline and the server is always stopped, so a failure 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,3 +157,65 @@ def test_resends_while_other_tables_are_busy_leave_every_event_log_whole(
                 await phone.close()
 
     asyncio.run(asyncio.wait_for(play(), 120))
+
+
+async def answer(phone: Phone, raw: str, command_id: str) -> Message:
+    """Send one message as it is spelled, and the server's answer to it."""
+    phone.replies.pop(command_id, None)
+    assert phone.socket is not None
+    await asyncio.wait_for(phone.socket.send(raw), 5)
+    return await phone.reply_to(command_id)
+
+
+def test_an_id_sent_again_for_another_command_is_refused_before_and_after_a_restart(
+    live: LiveServer,
+) -> None:
+    async def play() -> None:
+        (phone,) = reporters(live, 1)
+        try:
+            await phone.connect()
+            (first,) = await settle(phone, [note("story", "het eerste verhaal")])
+            for stage in ("same process", "restarted"):
+                if stage == "restarted":
+                    await asyncio.to_thread(live.stop)
+                    await asyncio.to_thread(live.start)
+                    await phone.close()
+                    await phone.reconnect(within=10)
+                await phone.flush()  # the first command's event has arrived
+                seq = phone.seq
+                for other in (
+                    note("story", "iets anders"),
+                    note("story", "het eerste verhaal", "stands_out"),
+                    {
+                        "type": "explain",
+                        "id": "story",
+                        "card": "A1-1",
+                        "text": "het eerste verhaal",
+                    },
+                ):
+                    refused = await answer(phone, json.dumps(other), "story")
+                    assert refused == {
+                        "type": "error",
+                        "id": "story",
+                        "code": "id_reused",
+                        "message": "Deze opdracht-id is al gebruikt voor een andere opdracht.",
+                        "retry": False,
+                    }, (stage, refused)
+                # The first command, spelled otherwise, is still that command: acknowledged.
+                spelled = (
+                    '{ "text" : "het eerste verhaal",\n "field": "development",'
+                    ' "type": "note", "id": "story" }'
+                )
+                assert await answer(phone, spelled, "story") == first, stage
+                await phone.flush()
+                assert phone.seq == seq, stage  # no event for any of them
+                heard = len(phone.snapshots)
+                await phone.send_raw({"type": "resync"})
+                await phone.wait_until(lambda: len(phone.snapshots) > heard, "a snapshot")
+                assert phone.snapshots[-1]["notes"]["development"] == "het eerste verhaal"
+                assert phone.snapshots[-1]["seq"] == seq
+            assert_whole(live)
+        finally:
+            await phone.close()
+
+    asyncio.run(asyncio.wait_for(play(), 60))

@@ -6,6 +6,8 @@ changed as `event` messages carrying the table's next sequence number.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -85,6 +87,17 @@ ClientMessage = Annotated[
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 BOARD_COMMANDS = frozenset({"place", "return", "explain", "name"})
+# The error for an id sent again with another command: the first command stands.
+ID_REUSED = "id_reused"
+
+
+def fingerprint(command: _Command) -> str:
+    """What makes a resend the same command: its type and fields as validated, not its id (the
+    envelope) nor how the JSON was spelled. Stored with each event, so old ids are checked too."""
+    fields = command.model_dump(mode="json", exclude={"id"})
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # 128 bits (the column's 32 hex digits): no two commands of a table will share one.
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
 
 
 # --- server to client -------------------------------------------------------------
