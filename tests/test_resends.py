@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db import make_engine
+from app.realtime.protocol import CLIENT_MESSAGE, fingerprint
 from app.tables.live_state import RECENT_COMMANDS
 from tests.live_server import LiveServer, Message, Phone, serving
 
@@ -115,6 +116,41 @@ async def busy_resends(resender: Phone, busy: list[Phone], old: list[Message], t
         assert (answer["type"], answer.get("seq")) == ("ack", firsts[command["id"]]), answer
     for answer in (a for phone_answers in answers[1:] for a in phone_answers):
         assert answer["type"] == "ack", answer
+
+
+PINNED = [  # fingerprints stored in databases: a change here misjudges resends of those ids
+    (
+        '{"type": "place", "id": "a", "card": "A1-1", "side": "stimulating", "extent": "large",'
+        ' "position": 3}',
+        "13cb63fa5e90679483d7dfc49978b9bc",
+    ),
+    (
+        '{"type": "note", "id": "b", "field": "development", "text": "é"}',
+        "660c0ca40aa516c94ef5ef942c9b2f7a",
+    ),
+]
+
+OTHER_VALUES = {
+    "card": "A1-2",
+    "side": "hindering",
+    "extent": "limited",
+    "position": 4,
+    "field": "stands_out",
+    "text": "e",
+}
+
+
+@pytest.mark.parametrize(("raw", "pinned"), PINNED)
+def test_a_command_is_the_same_whatever_its_id_key_order_and_spacing(raw: str, pinned: str) -> None:
+    command = CLIENT_MESSAGE.validate_json(raw)
+    assert fingerprint(command) == pinned
+    fields = json.loads(raw)
+    respelled = json.dumps({"id": "other", **dict(reversed(list(fields.items())))}, indent=2)
+    assert fingerprint(CLIENT_MESSAGE.validate_json(respelled)) == pinned
+    for name, value in fields.items():
+        if name not in ("id", "type"):
+            changed = {**fields, name: OTHER_VALUES[name]}
+            assert fingerprint(CLIENT_MESSAGE.validate_python(changed)) != pinned, name
 
 
 def test_resends_while_other_tables_are_busy_leave_every_event_log_whole(
