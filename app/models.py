@@ -153,6 +153,10 @@ class TableEvent(SQLModel, table=True):
     )
     seq: int
     command_id: str | None = Field(default=None, max_length=64)
+    # The command's app.realtime.protocol.fingerprint: a resend of the id with other content
+    # is refused, not taken for the first. None where no phone sent it, and on rows stored
+    # before revision 0005 (their resends are acknowledged as before, whatever the content).
+    command_fingerprint: str | None = Field(default=None, max_length=32)
     seat_id: int | None = None
     kind: str = Field(max_length=12)
     created_at: datetime = Field(default_factory=utcnow)

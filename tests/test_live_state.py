@@ -420,3 +420,115 @@ def test_the_log_is_checkpointed_off_the_loop(
     while events_in_the_main_file() < 30 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert events_in_the_main_file() >= 30
+
+
+def stored_seqs(table: Table) -> tuple[int, list[int]]:
+    """The table's `seq` and the seq of every event it stored, in order."""
+    with Session(table.client.app.state.engine) as session:
+        seq = session.get(WorkshopTable, table.id).seq  # type: ignore[union-attr]
+        events = session.exec(
+            select(TableEvent.seq).where(TableEvent.table_id == table.id).order_by(TableEvent.seq)
+        ).all()
+    return seq, list(events)
+
+
+def note(command_id: str, text: str = "a", field: str = "development") -> p.Note:
+    return p.Note(type="note", id=command_id, field=field, text=text)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("forgotten", ["older than the kept ids", "a restarted process"])
+def test_a_resend_in_another_tables_turn_leaves_no_hole(
+    two_tables: tuple[Table, Table], forgotten: str
+) -> None:
+    """A resend the kept copy does not recognise fails on the unique command id after the seq
+    was bumped; that bump must not ride along with the other table's commit."""
+    first, second = two_tables
+    before = TableStates()
+    send(second, before, "respondent1", place(0, "A1-1"))
+    old = send(first, before, "reporter", note("old"))
+    for n in range(live_state.RECENT_COMMANDS):  # "old" falls out of the ids kept in memory
+        send(first, before, "reporter", note(f"n{n}", f"tekst {n}"))
+    states = before
+    if forgotten == "a restarted process":
+        states = TableStates()
+        send(first, states, "reporter", note("after-restart"))  # kept again, no ids known
+        send(second, states, "respondent1", place(1, "B1-1"))
+    live = _PROCESSES[id(states)]
+
+    async def one_turn() -> Outcome | None:
+        other = live.apply_now(
+            second.id, second.seats["respondent1"], place(2, "C1-1"), second.deck
+        )
+        assert other is not None  # the other table's move opened this turn's transaction
+        resent = live.apply_now(first.id, first.seats["reporter"], note("old"), first.deck)
+        await live.committed()
+        return resent
+
+    assert asyncio.run(one_turn()) is None  # not decided on the kept copy: the locked read
+    ack = send(first, states, "reporter", note("old"))
+    assert ack.seq == old.seq  # the original event's
+    for table in two_tables:
+        seq, events = stored_seqs(table)
+        assert events == list(range(1, seq + 1)), (table.id, seq, events)
+    # The next move at that table gets the next number, and a phone sees no gap.
+    assert send(first, states, "reporter", note("next")).seq == stored_seqs(first)[0]
+    assert stored_seqs(first)[1] == list(range(1, stored_seqs(first)[0] + 1))
+
+
+def reused(table: Table, states: TableStates, role: str, command: p.Command) -> None:
+    with pytest.raises(Refusal) as refused:
+        send(table, states, role, command)
+    assert refused.value.code == "id_reused"
+
+
+@pytest.mark.parametrize(
+    "remembered", ["kept ids", "older than the kept ids", "a restarted process"]
+)
+def test_an_id_sent_again_with_other_content_is_refused_and_changes_nothing(
+    table: Table, remembered: str
+) -> None:
+    states = TableStates()
+    first = send(table, states, "reporter", note("n1", "het eerste verhaal"))
+    placed = send(table, states, "respondent1", place(2, "A1-1"))
+    if remembered == "older than the kept ids":
+        for n in range(live_state.RECENT_COMMANDS):
+            send(table, states, "reporter", note(f"m{n}", "tussendoor", "connections"))
+    elif remembered == "a restarted process":
+        states = TableStates()
+    seq, events = stored_seqs(table)
+    # Another text, another field, another type: each its own command, not a resend.
+    for other in (
+        note("n1", "iets anders"),
+        note("n1", "het eerste verhaal", "stands_out"),
+        p.Return(type="return", id="n1", card="A1-1"),  # refused by the rules: probed
+        p.Explain(type="explain", id="n1", card="A1-1", text="het eerste verhaal"),
+    ):
+        role = "reporter" if isinstance(other, p.Note | p.Explain) else "respondent1"
+        reused(table, states, role, other)
+    reused(table, states, "respondent1", place(2, "A1-1", extent="limited"))
+    reused(table, states, "respondent1", p.Return(type="return", id="c2", card="A1-1"))
+    assert stored_seqs(table) == (seq, events)
+    assert stored_board(table) == [("A1-1", "stimulating", "large", 0, "", "")]
+    with Session(table.client.app.state.engine) as session:
+        stored = session.get(WorkshopTable, table.id)
+        assert notes_of(session, interview_of(session, stored))["development"] == (  # type: ignore[arg-type]
+            "het eerste verhaal"
+        )
+    # The same command again is still acknowledged with its own seq, however it is spelled.
+    spelled = '{ "text": "het eerste verhaal", "field": "development", "id": "n1", "type": "note" }'
+    again = p.CLIENT_MESSAGE.validate_json(spelled)
+    assert send(table, states, "reporter", again).seq == first.seq  # type: ignore[arg-type]
+    assert send(table, states, "respondent1", place(2, "A1-1")).seq == placed.seq
+    assert stored_seqs(table) == (seq, events)
+
+
+def test_an_id_stored_before_fingerprints_is_acknowledged_as_before(table: Table) -> None:
+    """Rows from before revision 0005 have no fingerprint: their content is not known."""
+    states = TableStates()
+    first = send(table, states, "reporter", note("n1", "toen"))
+    with Session(table.client.app.state.engine) as session:
+        event = session.exec(select(TableEvent).where(TableEvent.command_id == "n1")).one()
+        event.command_fingerprint = None
+        session.add(event)
+        session.commit()
+    assert send(table, TableStates(), "reporter", note("n1", "nu anders")).seq == first.seq

@@ -325,11 +325,16 @@ def test_a_resent_command_is_applied_once(client: TestClient, workshop: dict) ->
         assert again == first
         table.expect_quiet()  # no second event anywhere
         assert table.resync("observer")["seq"] == first["seq"]
-        # Even a resend with other content is recognised by its id and not applied.
+        # The id with other content is another command: refused (issue #14), not applied.
         table.sockets["respondent1"].send_json(
             {**place("A1-1", "hindering"), "id": "same-id-twice"}
         )
-        assert receive(table.sockets["respondent1"]) == first
+        refused = receive(table.sockets["respondent1"])
+        assert (refused["type"], refused["id"], refused["code"]) == (
+            "error",
+            "same-id-twice",
+            "id_reused",
+        )
         table.expect_quiet()
         assert table.resync("observer")["board"][0]["side"] == "stimulating"
 

@@ -6,6 +6,7 @@ changed as `event` messages carrying the table's next sequence number.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -85,6 +86,20 @@ ClientMessage = Annotated[
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 BOARD_COMMANDS = frozenset({"place", "return", "explain", "name"})
+# The error for an id sent again with another command: the first command stands.
+ID_REUSED = "id_reused"
+
+
+def fingerprint(command: _Command) -> str:
+    """What makes a resend the same command: its type and fields as validated, not its id (the
+    envelope) nor how the JSON was spelled. Stored with each event, so old ids are checked too.
+
+    The fields are serialised in the model's order (pydantic's, in Rust: a few µs per move), so
+    reordering a command's fields changes the fingerprints of ids stored before: a test pins them.
+    """
+    canonical = command.model_dump_json(exclude={"id"})
+    # 128 bits (the column's 32 hex digits): no two commands of a table will share one.
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
 
 
 # --- server to client -------------------------------------------------------------

@@ -47,8 +47,9 @@ from app.tables.service import (
 
 logger = logging.getLogger(__name__)
 
-# Command ids remembered per table, so a phone's resend is acked without a query; older
-# resends are still recognised by the database's unique (table, command id).
+# Command ids remembered per table (with their fingerprints), so a phone's resend is answered
+# without a query; older resends are still recognised by the database's unique (table, command
+# id) and the fingerprint stored with the event.
 RECENT_COMMANDS = 64
 # Tables kept in memory per process; a busy national day has a few hundred.
 TABLES_KEPT = 2000
@@ -76,10 +77,11 @@ class TableState:
     interview_id: int
     board: Board
     roles: dict[int, Role]  # seat id → role, for every seat at the table
-    recent: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    # command id → (seq of its event, its fingerprint), the latest applied here
+    recent: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
 
-    def remember(self, command_id: str, seq: int) -> None:
-        self.recent[command_id] = seq
+    def remember(self, command_id: str, seq: int, fingerprint: str) -> None:
+        self.recent[command_id] = (seq, fingerprint)
         if len(self.recent) > RECENT_COMMANDS:
             self.recent.popitem(last=False)
 
@@ -162,13 +164,13 @@ _EVENT = insert(_E).values(
     table_id=bindparam("t_id"),
     seq=bindparam("t_new"),
     command_id=bindparam("c_id"),
+    command_fingerprint=bindparam("c_fp"),
     seat_id=bindparam("s_id"),
     kind=bindparam("e_kind"),
     created_at=bindparam("e_at", type_=_E.c.created_at.type),
 )
-_SEQ_OF_COMMAND = select(_E.c.seq).where(
-    _E.c.table_id == bindparam("t_id"), _E.c.command_id == bindparam("c_id")
-)
+_OF_COMMAND = (_E.c.table_id == bindparam("t_id"), _E.c.command_id == bindparam("c_id"))
+_SEQ_OF_COMMAND = select(_E.c.seq, _E.c.command_fingerprint).where(*_OF_COMMAND)
 # Is the kept copy still the table, for this seat, and is this command new? In one query.
 _PROBE = select(
     _T.c.seq,
@@ -176,7 +178,8 @@ _PROBE = select(
     .where(_S.c.id == bindparam("s_id"), _S.c.table_id == bindparam("t_id"))
     .scalar_subquery()
     .label("role"),
-    _SEQ_OF_COMMAND.scalar_subquery().label("applied"),
+    select(_E.c.seq).where(*_OF_COMMAND).scalar_subquery().label("applied"),
+    select(_E.c.command_fingerprint).where(*_OF_COMMAND).scalar_subquery().label("fingerprint"),
 ).where(_T.c.id == bindparam("t_id"))
 _PLACE_ADD = insert(_P).values(
     interview_id=bindparam("i_id"),
@@ -249,6 +252,7 @@ class _Written:
     """A command's effect, written but not yet committed."""
 
     board: Board | None  # None for a note
+    fingerprint: str
 
 
 @dataclass
@@ -331,19 +335,20 @@ class LiveTables:
             cursor.run("SAVEPOINT command")  # so that one command can be undone on its own
             try:
                 decided = self._decide_kept(cursor, state, seat_id, command, deck)
-            except BaseException:
-                cursor.run("ROLLBACK TO command")
-                raise
+                written = isinstance(decided, _Written)
             finally:
+                if not written:
+                    # A refusal, a resend or a stale copy may have bumped the seq before it
+                    # found out (the unique command id): this turn's commit must not keep it.
+                    cursor.run("ROLLBACK TO command")
                 cursor.run("RELEASE command")
-            written = isinstance(decided, _Written)
         finally:
             cursor.close()
             if self._turn is None and not written:
                 connection.rollback()  # end the transaction this command opened for nothing
         if isinstance(decided, _Written):
             self._join_turn(table_id)
-            return _applied(state, seat_id, command, decided.board)
+            return _applied(state, seat_id, command, decided)
         return decided
 
     def committed(self) -> asyncio.Future[None]:
@@ -364,7 +369,7 @@ class LiveTables:
                 decided = self._decide_kept(cursor, state, seat_id, command, deck)
                 if isinstance(decided, _Written):
                     connection.commit()
-                    return _applied(state, seat_id, command, decided.board)
+                    return _applied(state, seat_id, command, decided)
             except self._dbapi.OperationalError as busy:  # as SQLAlchemy would say it
                 raise OperationalError(None, None, busy) from busy
             finally:
@@ -443,8 +448,9 @@ class LiveTables:
     ) -> Outcome | _Written | None:
         """Against the kept state: an outcome that wrote nothing, the effect written (not yet
         committed), or None where a fresh, locked read must judge (anything written is void)."""
+        fingerprint = p.fingerprint(command)
         if command.id in state.recent:
-            return Outcome(p.Ack(id=command.id, seq=state.recent[command.id]))
+            return _resent(command, fingerprint, *state.recent[command.id])
         role = state.roles.get(seat_id)
         if role is None:
             return None
@@ -457,36 +463,38 @@ class LiveTables:
             if found is None or found[:2] != (state.seq, role.value):
                 return None  # the copy is stale: judge again on a fresh read
             if found[2] is not None:  # a resend of a command applied before this copy
-                return Outcome(p.Ack(id=command.id, seq=found[2]))
+                return _resent(command, fingerprint, found[2], found[3])
             raise  # refused by the table as it is, without reading it all again
+        written = _Written(board, fingerprint)
         try:
-            stored = _store(cursor, state, seat_id, role, command, board)
-        except self._dbapi.IntegrityError:  # this id was applied elsewhere: see the locked read
-            return None
-        return _Written(board) if stored else None
+            stored = _store(cursor, state, seat_id, role, command, written)
+        except self._dbapi.IntegrityError:  # this id was applied before: see the locked read
+            return None  # (the seq bump is undone with the rest: apply_now, apply)
+        return written if stored else None
 
     def _apply_locked(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
         with Session(self.engine) as session:
             state = read_state(session, table_id)
             cursor = Cursor(self._statements, session.connection().connection)
             found = cursor.first(_SEQ_OF_COMMAND, {"t_id": table_id, "c_id": command.id})
-            applied = None if found is None else int(found[0])
             role = state.roles.get(seat_id)
+            fingerprint = p.fingerprint(command)
             # Until the command is judged, the only write can be an interview created on first
             # look; it is kept (committed) whatever the verdict.
-            if applied is not None or role is None:
+            if found is not None or role is None:
                 session.commit()
                 self.states.put(state)
-                if role is None:
-                    raise SeatGone(seat_id)
-                return Outcome(p.Ack(id=command.id, seq=applied))  # a resend, applied before
+                if role is not None and found is not None:  # applied before
+                    return _resent(command, fingerprint, int(found[0]), found[1])
+                raise SeatGone(seat_id)
             try:
                 board = judge(state, role, command, deck)
             except Refusal:
                 session.commit()
                 self.states.put(state)
                 raise
-            if not _store(cursor, state, seat_id, role, command, board):
+            written = _Written(board, fingerprint)
+            if not _store(cursor, state, seat_id, role, command, written):
                 # Only a seat that changed role after it was read gets here; the phone may resend.
                 session.rollback()
                 self.states.forget(table_id)
@@ -495,7 +503,16 @@ class LiveTables:
                 )
             session.commit()
         self.states.put(state)
-        return _applied(state, seat_id, command, board)
+        return _applied(state, seat_id, command, written)
+
+
+def _resent(command: p.Command, fingerprint: str, seq: int, stored: str | None) -> Outcome:
+    """A command whose id was applied before: acknowledged if it is that command again."""
+    if stored is not None and stored != fingerprint:  # None: stored before fingerprints were
+        raise Refusal(
+            p.ID_REUSED, "This command id was already used for another command.", status=409
+        )
+    return Outcome(p.Ack(id=command.id, seq=seq))
 
 
 def _store(
@@ -504,17 +521,17 @@ def _store(
     seat_id: int,
     role: Role,
     command: p.Command,
-    board: Board | None,
+    written: _Written,
 ) -> bool:
     """Write the command's effect if the table is still as `state` says; False if it is not."""
     new = state.seq + 1
     table = {"t_id": state.table_id, "s_id": seat_id}
     if cursor.execute(_BUMP, table | {"t_old": state.seq, "t_new": new, "s_role": role.value}) != 1:
         return False
+    board = written.board
     kind = "board" if board is not None else "note"
-    cursor.execute(
-        _EVENT, table | {"t_new": new, "c_id": command.id, "e_kind": kind, "e_at": utcnow()}
-    )
+    event = {"t_new": new, "c_id": command.id, "c_fp": written.fingerprint, "e_kind": kind}
+    cursor.execute(_EVENT, table | event | {"e_at": utcnow()})
     if board is None:
         assert isinstance(command, p.Note)
         _store_note(cursor, state.interview_id, command.field, command.text)
@@ -523,11 +540,12 @@ def _store(
     return True
 
 
-def _applied(state: TableState, seat_id: int, command: p.Command, board: Board | None) -> Outcome:
+def _applied(state: TableState, seat_id: int, command: p.Command, written: _Written) -> Outcome:
     """Move the kept state on after the commit, and say what happened."""
     state.seq += 1
     seq = state.seq
-    state.remember(command.id, seq)
+    state.remember(command.id, seq, written.fingerprint)
+    board = written.board
     if board is None:
         assert isinstance(command, p.Note)
         event = p.Event(
