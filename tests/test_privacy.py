@@ -68,14 +68,16 @@ def _full_workshop(client: TestClient, **kwargs: object) -> tuple[dict, str]:
 
 
 def test_retention_defaults_to_90_days_and_can_be_chosen(client: TestClient) -> None:
-    made = client.post("/api/workshops", json={"title": "T", "tables": 1, "date": "2026-11-24"})
+    day = dt.date.today() - dt.timedelta(days=3)
+    made = client.post("/api/workshops", json={"title": "T", "tables": 1, "date": str(day)})
     body = made.json()
-    assert body["retention_days"] == 90 and body["delete_on"] == "2027-02-22"
+    assert body["retention_days"] == 90
+    assert body["delete_on"] == str(day + dt.timedelta(days=90))
     short = client.post(
         "/api/workshops",
-        json={"title": "T", "tables": 1, "date": "2026-11-24", "retention_days": 7},
+        json={"title": "T", "tables": 1, "date": str(day), "retention_days": 7},
     )
-    assert short.json()["delete_on"] == "2026-12-01"
+    assert short.json()["delete_on"] == str(day + dt.timedelta(days=7))
     for bad in (0, 366, "soon"):
         refused = client.post(
             "/api/workshops", json={"title": "T", "tables": 1, "retention_days": bad}
@@ -95,12 +97,18 @@ def test_expired_workshops_are_deleted_with_everything_in_them(client: TestClien
     assert all(count == 0 for count in _rows(client, kept["id"]).values())
 
 
+def _backdate(client: TestClient, workshop_id: str, day: str) -> None:
+    """Move a workshop's date as only time (or an old database) can: past the API's checks."""
+    with client.app.state.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE workshop SET date = :d WHERE id = :w"), {"d": day, "w": workshop_id}
+        )
+
+
 def test_the_sweep_runs_when_the_app_starts(settings: Settings) -> None:
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as client:
-        gone = client.post(
-            "/api/workshops",
-            json={"title": "Oud", "tables": 1, "date": "2020-01-01", "retention_days": 7},
-        ).json()
+        gone = client.post("/api/workshops", json={"title": "Oud", "tables": 1}).json()
+        _backdate(client, gone["id"], "2020-01-01")
         kept = client.post("/api/workshops", json={"title": "Nieuw", "tables": 1}).json()
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as client:
         deadline = time.monotonic() + 10
@@ -108,6 +116,74 @@ def test_the_sweep_runs_when_the_app_starts(settings: Settings) -> None:
             time.sleep(0.05)
         assert _rows(client, gone["id"])["workshop"] == 0
         assert _rows(client, kept["id"])["workshop"] == 1
+
+
+def _workshop_count(client: TestClient) -> int:
+    with client.app.state.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM workshop")).scalar_one())
+
+
+def test_dates_far_from_today_are_refused_before_anything_is_stored(client: TestClient) -> None:
+    today = dt.date.today()
+    far = [
+        "9999-12-31",  # with 365 days: past the calendar's end
+        "0001-01-01",
+        (today + dt.timedelta(days=5 * 365 + 2)).isoformat(),
+        (today - dt.timedelta(days=5 * 365 + 2)).isoformat(),
+    ]
+    for day in far:
+        body = {"title": "T", "tables": 1, "date": day, "retention_days": 365}
+        refused = client.post("/api/workshops", json=body)
+        assert refused.status_code == 422, (day, refused.text)
+        assert refused.json()["error"]["details"][0]["field"] == "body.date"
+        page = client.post("/workshops", data=form(client, {**body, "tables": "1"}))
+        assert page.status_code == 422 and 'id="date-error"' in page.text
+    # Already past its deletion date: it would be refused from its first request on.
+    stale = (today - dt.timedelta(days=10)).isoformat()
+    body = {"title": "T", "tables": 1, "date": stale, "retention_days": 7}
+    refused = client.post("/api/workshops", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "body.retention_days"
+    assert _workshop_count(client) == 0
+    near = (today + dt.timedelta(days=5 * 365)).isoformat()
+    made = client.post(
+        "/api/workshops", json={"title": "T", "tables": 1, "date": near, "retention_days": 365}
+    )
+    assert made.status_code == 201 and _workshop_count(client) == 1
+    start = client.get("/").text
+    assert f'min="{(today - dt.timedelta(days=5 * 365 + 1)).isoformat()}"' in start
+
+
+def test_a_workshop_is_stored_only_once_its_answer_is_made(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the answer could not be made")
+
+    for module in ("app.workshops.service", "app.workshops.router"):
+        monkeypatch.setattr(f"{module}.describe", broken)
+    app = create_app(settings)
+    with TestClient(app, base_url=PUBLIC_URL, raise_server_exceptions=False) as client:
+        assert client.post("/api/workshops", json={"title": "T"}).status_code == 500
+        assert _workshop_count(client) == 0
+
+
+def test_one_unreadable_workshop_does_not_stop_the_sweep(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    old, _ = _full_workshop(client)
+    overflowing, _ = _full_workshop(client, title="Ver weg")
+    broken, _ = _full_workshop(client, title="Kapot")
+    _backdate(client, old["id"], "2020-01-01")
+    # Rows an older version let in: a date whose deletion date is past the calendar's end,
+    # and one the database holds but no one can read as a date.
+    _backdate(client, overflowing["id"], "9999-12-31")
+    _backdate(client, broken["id"], "2020-13-45")
+    assert purge_expired(client.app.state.engine) == 1
+    assert all(count == 0 for count in _rows(client, old["id"]).values())
+    assert _rows(client, overflowing["id"])["workshop"] == 1
+    assert _rows(client, broken["id"])["workshop"] == 1
+    assert f"workshop {broken['id']} could not be checked" in caplog.text
 
 
 def test_the_facilitator_deletes_a_workshop_at_once(client: TestClient) -> None:

@@ -18,18 +18,20 @@ from sqlmodel import Session, col, select
 from app.models import Workshop
 
 DEFAULT_DAYS = 90
-CHOICES = (7, 30, 90, 180, 365)  # what the forms offer; the API accepts 1..365
+CHOICES = (7, 30, 90, 180, 365)  # what the forms offer; the API accepts 1..MAX_DAYS
+MAX_DAYS = 365
+# A workshop's date lies within five years of today, either way: a typo in the year is caught,
+# and no date is near the calendar's end, where adding the retention period would overflow.
+DATE_RANGE = dt.timedelta(days=5 * 365 + 1)
 SWEEP_EVERY_S = 3600.0
 logger = logging.getLogger(__name__)
 
 
 def deletion_date(workshop: Workshop) -> dt.date:
-    return workshop.date + dt.timedelta(days=workshop.retention_days)
-
-
-def expired(session: Session, today: dt.date) -> list[str]:
-    """Ids of workshops whose retention has run out (checked in Python: dates are portable)."""
-    return [w.id for w in session.exec(select(Workshop)) if deletion_date(w) <= today]
+    try:
+        return workshop.date + dt.timedelta(days=workshop.retention_days)
+    except OverflowError:  # a row stored before dates were checked: it never runs out
+        return dt.date.max
 
 
 def delete_workshop(session: Session, workshop_id: str) -> None:
@@ -37,15 +39,33 @@ def delete_workshop(session: Session, workshop_id: str) -> None:
     session.commit()
 
 
+def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
+    with Session(engine) as session:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is None or deletion_date(workshop) > today:
+            return False
+        delete_workshop(session, workshop_id)
+        return True
+
+
 def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
+    """Delete every workshop whose retention has run out (checked in Python: dates are portable).
+
+    Each workshop is read and deleted on its own: one row that cannot be read or deleted is
+    logged and skipped, and the others still go.
+    """
     today = today or dt.date.today()
     with Session(engine) as session:
-        doomed = expired(session, today)
-        for workshop_id in doomed:
-            delete_workshop(session, workshop_id)
-    if doomed:
-        logger.info("deleted %d workshop(s) past their retention period", len(doomed))
-    return len(doomed)
+        ids = list(session.exec(select(Workshop.id)))
+    deleted = 0
+    for workshop_id in ids:
+        try:
+            deleted += _purge_one(engine, workshop_id, today)
+        except Exception:
+            logger.exception("retention: workshop %s could not be checked or deleted", workshop_id)
+    if deleted:
+        logger.info("deleted %d workshop(s) past their retention period", deleted)
+    return deleted
 
 
 async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:

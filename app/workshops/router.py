@@ -26,6 +26,7 @@ from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
+from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
 from app.workshops.retention import delete_workshop
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
@@ -61,9 +62,12 @@ def _start_context(
     errors: dict[str, str],
     values: dict[str, str],
 ) -> dict[str, object]:
+    today = dt.date.today()
     return {
         "decks": _deck_choices(library, language),
-        "today": dt.date.today().isoformat(),
+        "today": today.isoformat(),
+        "earliest": (today - RETENTION_DATE_RANGE).isoformat(),
+        "latest": (today + RETENTION_DATE_RANGE).isoformat(),
         "max_tables": MAX_TABLES,
         "needs_admin": bool(settings.admin_token),
         "errors": errors,
@@ -119,7 +123,7 @@ def start_workshop(
         data = WorkshopCreate.model_validate(
             {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None}
         )
-        created = create_workshop(session, data, library)
+        created = create_workshop(session, data, library, base_url(settings))
     except (ValidationError, Refusal) as problem:
         errors = _form_errors(problem)
         return pages.render(
@@ -238,13 +242,7 @@ def api_create_workshop(
 ) -> WorkshopOut:
     """Start a workshop. Returns the secret facilitator link and every table's join link."""
     check_admin(settings, authorization)
-    created = create_workshop(session, data, library)
-    return describe(
-        created.workshop,
-        tables_of(session, created.workshop),
-        base_url(settings),
-        created.facilitator_token,
-    )
+    return create_workshop(session, data, library, base_url(settings)).description
 
 
 @router.get(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from app.workshops.retention import DATE_RANGE, MAX_DAYS
 
 MAX_TABLES = 100
 
@@ -15,13 +17,18 @@ class WorkshopCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=200, pattern=r"\S")  # not only spaces
     tables: int = Field(12, ge=1, le=MAX_TABLES)
-    date: dt.date = Field(default_factory=dt.date.today)
+    date: dt.date = Field(
+        default_factory=dt.date.today, description="within five years of today, either way"
+    )
     organisation: str | None = Field(None, max_length=200)
     deck: str = Field("llo", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     round_minutes: int = Field(15, ge=1, le=60)
     language: Literal["nl", "en"] = "nl"
     retention_days: int = Field(
-        90, ge=1, le=365, description="days after the workshop's date until it is deleted"
+        90,
+        ge=1,
+        le=MAX_DAYS,
+        description="days after the workshop's date until it is deleted; that day lies ahead",
     )
 
     @field_validator("title", "organisation")
@@ -31,6 +38,22 @@ class WorkshopCreate(BaseModel):
             return None
         value = " ".join(value.split())
         return value or None
+
+    @field_validator("date")
+    @classmethod
+    def _near_today(cls, value: dt.date) -> dt.date:
+        if abs(value - dt.date.today()) > DATE_RANGE:
+            raise ValueError("the date must lie within five years of today")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _not_run_out(cls, days: int, info: ValidationInfo) -> int:
+        # A workshop refused from its first request on is no use to anyone.
+        day = info.data.get("date")
+        if day is not None and day + dt.timedelta(days=days) <= dt.date.today():
+            raise ValueError("the workshop would be past its deletion date already")
+        return days
 
 
 class TableLinks(BaseModel):
