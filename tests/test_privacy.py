@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +15,7 @@ from sqlmodel import Session
 
 from app.main import create_app
 from app.settings import Settings
-from app.workshops.retention import purge_expired
+from app.workshops.retention import delete_workshop, purge_expired
 from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
 from tests.seeding import seed_workshop
 
@@ -184,6 +186,76 @@ def test_one_unreadable_workshop_does_not_stop_the_sweep(
     assert _rows(client, overflowing["id"])["workshop"] == 1
     assert _rows(client, broken["id"])["workshop"] == 1
     assert f"workshop {broken['id']} could not be checked" in caplog.text
+
+
+def _files_holding(folder: Path, secret: str) -> list[str]:
+    """The files in the database's folder (db, -wal, -shm, -journal) that hold the text."""
+    return sorted(
+        f.name for f in folder.iterdir() if f.is_file() and secret.encode() in f.read_bytes()
+    )
+
+
+def _workshop_with_a_secret(client: TestClient, secret: str) -> tuple[dict, str]:
+    """A story, an explanation and a reporter's note (written and rewritten) holding `secret`."""
+    # Long enough (with three-byte characters) that a note spills onto overflow pages.
+    story = f"{secret} {'€' * 1500} {secret}"
+    workshop, token = seed_workshop(
+        client,
+        {(1, 1): [("A1-1", "stimulating", "large", f"uitleg {secret}", "")]},
+        {(1, 1): {"development": story}},
+    )
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{code}/seat", json={"role": "reporter"})
+    with phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket:
+        socket.receive_json()
+        for n, text in enumerate((story, f"{secret} kort", f"{story} weer")):
+            socket.send_json({"type": "note", "id": f"n{n}", "field": "stands_out", "text": text})
+            while socket.receive_json()["type"] != "ack":
+                pass
+    return workshop, token
+
+
+@pytest.mark.parametrize("how", ["delete now", "sweep"])
+def test_deleted_text_is_gone_from_every_file_of_the_database(
+    settings: Settings, tmp_path: Path, how: str
+) -> None:
+    secret = f"geheim-{uuid.uuid4().hex}"
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        kept, _ = _workshop_with_a_secret(client, "blijft-staan")
+        workshop, token = _workshop_with_a_secret(client, secret)
+        assert _files_holding(tmp_path, secret), "the test wrote nowhere"
+        if how == "delete now":
+            done = client.post(
+                f"/f/{token}/delete", data=form(client, {"confirm": "yes"}), follow_redirects=False
+            )
+            assert done.status_code == 303
+        else:
+            _backdate(client, workshop["id"], "2020-01-01")
+            assert purge_expired(client.app.state.engine) == 1
+        # While the app runs, with its connections open: not only after a clean stop.
+        assert _files_holding(tmp_path, secret) == []
+        assert _files_holding(tmp_path, "blijft-staan") == ["kaartspel.db"]
+
+
+def test_a_log_a_busy_reader_kept_full_is_emptied_by_the_next_sweep(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = f"geheim-{uuid.uuid4().hex}"
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        workshop, _ = _workshop_with_a_secret(client, secret)
+        engine = client.app.state.engine
+        # A reader in the middle of a long read (a report being typeset) holds older pages.
+        with engine.connect() as reader:
+            reader.exec_driver_sql("BEGIN")
+            reader.exec_driver_sql("SELECT count(*) FROM interview_note").one()
+            with Session(engine) as session:
+                delete_workshop(session, workshop["id"])
+            assert "a reader was busy" in caplog.text
+            assert "kaartspel.db-wal" in _files_holding(tmp_path, secret)
+            reader.exec_driver_sql("COMMIT")
+        assert purge_expired(engine) == 0
+        assert _files_holding(tmp_path, secret) == []
 
 
 def test_the_facilitator_deletes_a_workshop_at_once(client: TestClient) -> None:

@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from app.db import forget_deleted
 from app.models import Workshop
 
 DEFAULT_DAYS = 90
@@ -34,9 +35,15 @@ def deletion_date(workshop: Workshop) -> dt.date:
         return dt.date.max
 
 
-def delete_workshop(session: Session, workshop_id: str) -> None:
+def _delete_rows(session: Session, workshop_id: str) -> None:
     session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
     session.commit()
+
+
+def delete_workshop(session: Session, workshop_id: str) -> None:
+    """Delete it and everything in it, also from the database's files (see forget_deleted)."""
+    _delete_rows(session, workshop_id)
+    forget_deleted(session.get_bind().engine)
 
 
 def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
@@ -44,7 +51,7 @@ def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
         workshop = session.get(Workshop, workshop_id)
         if workshop is None or deletion_date(workshop) > today:
             return False
-        delete_workshop(session, workshop_id)
+        _delete_rows(session, workshop_id)
         return True
 
 
@@ -65,6 +72,9 @@ def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
             logger.exception("retention: workshop %s could not be checked or deleted", workshop_id)
     if deleted:
         logger.info("deleted %d workshop(s) past their retention period", deleted)
+    # Every sweep, also one that deleted nothing: it empties a log that a deletion could not
+    # empty because a reader was busy then.
+    forget_deleted(engine)
     return deleted
 
 
