@@ -28,7 +28,7 @@ _WHY = {
     403: "Only the facilitator's token opens this.",
     404: "No such workshop or table.",
     409: "The role is taken or the table is full.",
-    410: "The workshop has finished.",
+    410: "The workshop has finished, or is past its deletion date.",
     422: "The request is not valid.",
     429: "Too many wrong join codes from this address: wait a minute.",
 }

@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keeper = asyncio.create_task(
             keep_clock(app.state.engine, app.state.hub, library, app.state.table_locks)
         )
-        sweeper = asyncio.create_task(keep_retention(app.state.engine))
+        sweeper = asyncio.create_task(
+            keep_retention(app.state.engine, settings.retention_sweep_seconds)
+        )
         yield
         keeper.cancel()
         sweeper.cancel()

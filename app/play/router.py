@@ -187,7 +187,7 @@ class SeatOut(BaseModel):
     table_url: str
 
 
-@router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 429))
+@router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 410, 429))
 def api_table(code: str, session: SessionDep) -> dict[str, object]:
     """Who sits at a table and which roles are free (what the join page shows)."""
     return table_state(session, find_table(session, code))

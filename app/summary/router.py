@@ -43,7 +43,7 @@ from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
-from app.workshops.retention import deletion_date
+from app.workshops.retention import check_kept, deletion_date
 from app.workshops.service import workshop_for_token
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +76,7 @@ def _viewer(session: Session, request: Request | None, token: str) -> Viewer:
         workshop = workshop_for_share(session, token)
     if workshop is None:
         raise Refusal("unknown_link", "This link is not valid (any more).", status=404)
-    return Viewer(workshop, f"/{access}/{token}", access == "f", token)
+    return Viewer(check_kept(workshop), f"/{access}/{token}", access == "f", token)
 
 
 TablesQ = Annotated[list[str], Query(alias="table")]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from app.db import forget_deleted
+from app.game.refusal import Refusal
 from app.models import Workshop
 
 DEFAULT_DAYS = 90
@@ -35,6 +36,22 @@ def deletion_date(workshop: Workshop) -> dt.date:
         return dt.date.max
 
 
+def is_expired(workshop: Workshop, today: dt.date | None = None) -> bool:
+    """Past its deletion date: refused everywhere at once, deleted by the next sweep."""
+    return deletion_date(workshop) <= (today or dt.date.today())
+
+
+def check_kept(workshop: Workshop) -> Workshop:
+    """The workshop, unless it is past its deletion date (then a 410 for everyone)."""
+    if is_expired(workshop):
+        raise Refusal(
+            "workshop_expired",
+            "This workshop is past its deletion date: everything in it is being deleted.",
+            status=410,
+        )
+    return workshop
+
+
 def _delete_rows(session: Session, workshop_id: str) -> None:
     session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
     session.commit()
@@ -49,7 +66,7 @@ def delete_workshop(session: Session, workshop_id: str) -> None:
 def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
     with Session(engine) as session:
         workshop = session.get(Workshop, workshop_id)
-        if workshop is None or deletion_date(workshop) > today:
+        if workshop is None or not is_expired(workshop, today):
             return False
         _delete_rows(session, workshop_id)
         return True
@@ -79,10 +96,11 @@ def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
 
 
 async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:
-    """At start and then every hour, in the background, for as long as the app runs."""
+    """At start and then every `every_s` seconds (RETENTION_SWEEP_SECONDS), in the background,
+    for as long as the app runs. Until its sweep, an expired workshop is refused (check_kept)."""
     while True:
         try:
             await asyncio.to_thread(purge_expired, engine)
-        except Exception:  # a busy database now is a sweep next hour, not a dead task
+        except Exception:  # a busy database now is a sweep later, not a dead task
             logger.exception("retention sweep failed")
         await asyncio.sleep(every_s)

@@ -28,7 +28,7 @@ from app.web import base_url, request_language
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
-from app.workshops.retention import delete_workshop
+from app.workshops.retention import check_kept, delete_workshop, is_expired
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
 from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
 
@@ -148,19 +148,21 @@ def _form_errors(problem: ValidationError | Refusal) -> dict[str, str]:
     }
 
 
-def _api_workshop(session: Session, workshop_id: str, authorization: str | None) -> Workshop:
+def _api_workshop(
+    session: Session, workshop_id: str, authorization: str | None, expired_too: bool = False
+) -> Workshop:
     """The workshop behind the bearer facilitator token, if it is the one asked for."""
     workshop = workshop_for_token(session, _bearer(authorization))
     if workshop is None or workshop.id != workshop_id:
         raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
-    return workshop
+    return workshop if expired_too else check_kept(workshop)
 
 
-def _facilitator_workshop(session: Session, token: str) -> Workshop:
+def _facilitator_workshop(session: Session, token: str, expired_too: bool = False) -> Workshop:
     workshop = workshop_for_token(session, token)
     if workshop is None:
         raise Refusal("unknown_workshop", "This facilitator link is not valid.", status=404)
-    return workshop
+    return workshop if expired_too else check_kept(workshop)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -249,7 +251,7 @@ def api_create_workshop(
     "/api/workshops/{workshop_id}",
     tags=["workshops"],
     response_model=WorkshopOut,
-    responses=errors(403, 422),
+    responses=errors(403, 410, 422),
 )
 def api_get_workshop(
     workshop_id: str,
@@ -270,8 +272,10 @@ def api_delete_workshop(
     session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Delete the workshop and everything in it, at once and for good (facilitator token)."""
-    workshop = _api_workshop(session, workshop_id, authorization)
+    """Delete the workshop and everything in it, at once and for good (facilitator token).
+
+    Also a workshop past its deletion date, which is refused everywhere else."""
+    workshop = _api_workshop(session, workshop_id, authorization, expired_too=True)
     delete_workshop(session, workshop.id)
     return Response(status_code=204)
 
@@ -282,7 +286,7 @@ def form_delete_workshop(
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> RedirectResponse:
-    workshop = _facilitator_workshop(session, token)
+    workshop = _facilitator_workshop(session, token, expired_too=True)
     if confirm != "yes":
         raise Refusal(
             "confirm_delete", "Tick the box to confirm that everything may go.", status=422
@@ -299,6 +303,12 @@ def form_retention(
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
     workshop.retention_days = days
+    if is_expired(workshop):  # that is "delete now", which asks for a confirmation of its own
+        raise Refusal(
+            "retention_past",
+            "With this period the workshop would be past its deletion date: delete it instead.",
+            status=422,
+        )
     session.add(workshop)
     session.commit()
     return RedirectResponse(f"/f/{token}/summary#privacy", status_code=303)
@@ -313,7 +323,7 @@ class RoundControl(BaseModel):
 @router.post(
     "/api/workshops/{workshop_id}/rounds/{action}",
     tags=["rounds"],
-    responses=errors(400, 403, 404, 422),
+    responses=errors(400, 403, 404, 410, 422),
 )
 async def api_round_action(
     workshop_id: str,
