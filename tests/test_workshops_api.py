@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.main import create_app
 from app.settings import Settings
@@ -162,3 +164,38 @@ def test_start_page_and_openapi(client: TestClient) -> None:
     assert "Start een workshop" in client.get("/").text
     schema = client.get("/openapi.json").json()
     assert "/api/workshops" in schema["paths"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**20])
+def test_numbers_too_large_for_the_database_are_refused_not_failed_on(
+    settings: Settings, request: pytest.FixtureRequest, database: str, huge: int
+) -> None:
+    if database == "postgresql":  # INTEGER is 32 bits there: 2**31 fails where SQLite's does not
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_url")}
+        )
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        made = client.post("/api/workshops", json={"title": "Groot", "tables": 2}).json()
+        token = made["facilitator_url"].rsplit("/", 1)[1]
+        code = made["tables"][0]["join_code"]
+        client.post(f"/api/tables/{code}/seat", json={"role": "observer"})
+        for path in (
+            f"/f/{token}/tables/{huge}",
+            f"/f/{token}/tables/{huge}/board.svg",
+            f"/f/{token}/tables/{huge}/rounds/1.svg",
+            f"/f/{token}/tables/1/rounds/{huge}.svg",
+            f"/t/{code}/rounds/{huge}.svg",
+        ):
+            assert client.get(path).status_code in (404, 422), path
+        for path, fields in (
+            (f"/f/{token}/rounds", {"action": "start", "table": str(huge)}),
+            (f"/f/{token}/rounds", {"action": "extend", "minutes": str(huge)}),
+            (f"/f/{token}/shares/{huge}/revoke", {}),
+        ):
+            answer = client.post(path, data=form(client, fields), follow_redirects=False)
+            assert answer.status_code in (404, 422), (path, fields)
+        # Refused, never read as "every table": nothing started.
+        with client.app.state.engine.connect() as connection:
+            statuses = connection.execute(text("SELECT round_status FROM workshop_table"))
+            assert {status for (status,) in statuses} == {"waiting"}

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 
 from app.api_errors import errors
 from app.deck import Library
-from app.deps import FormGuard, HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
+from app.deps import (
+    FormGuard,
+    HubDep,
+    LibraryDep,
+    PagesDep,
+    RowNumber,
+    SessionDep,
+    SettingsDep,
+)
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.network import phone_reachability
@@ -356,10 +364,11 @@ async def form_round_action(
     library: LibraryDep,
     action: Annotated[str, Form()] = "",
     minutes: Annotated[int, Form(ge=0, le=30)] = 0,
-    table: Annotated[str, Form()] = "",
+    # One table's number, or empty for every table; anything else is refused, never "all".
+    table: Annotated[str, Form(pattern=r"^[0-9]{0,3}$")] = "",
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
-    number = int(table) if table.isdigit() else None
+    number = int(table) if table else None
     state = request.app.state
     await control_rounds(
         state.engine, hub, library, state.table_locks, workshop, action, minutes, number
@@ -369,7 +378,7 @@ async def form_round_action(
 
 @router.get("/f/{token}/tables/{number}/rounds/{round_number}.svg", include_in_schema=False)
 def facilitator_picture(
-    token: str, number: int, round_number: int, session: SessionDep
+    token: str, number: RowNumber, round_number: RowNumber, session: SessionDep
 ) -> Response:
     workshop = _facilitator_workshop(session, token)
     table = session.exec(
