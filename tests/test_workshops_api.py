@@ -199,3 +199,46 @@ def test_numbers_too_large_for_the_database_are_refused_not_failed_on(
         with client.app.state.engine.connect() as connection:
             statuses = connection.execute(text("SELECT round_status FROM workshop_table"))
             assert {status for (status,) in statuses} == {"waiting"}
+
+
+def test_the_api_reads_json_as_its_schema_says(client: TestClient, workshop: dict) -> None:
+    """Numbers are numbers and a date is YYYY-MM-DD text: what the schema declares, no more."""
+    for wrong in (
+        {"date": 0},
+        {"date": 1764547200},
+        {"date": "1764547200"},
+        {"date": "2026-W49-2"},
+        {"tables": "12"},
+        {"tables": True},
+        {"tables": 12.0},
+        {"round_minutes": False},
+        {"retention_days": "90"},
+        {"deck": " llo"},
+        {"title": " " * 5 + "x" * 200},  # 205 characters: too long, also before tidying
+        {"title": "\x1c"},
+    ):
+        refused = client.post("/api/workshops", json={"title": "T"} | wrong)
+        assert refused.status_code == 422, (wrong, refused.text)
+    token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    rounds = f"/api/workshops/{workshop['id']}/rounds/extend"
+    bearer = {"authorization": f"Bearer {token}"}
+    for wrong in ({"minutes": False}, {"minutes": "5"}, {"table": True}, {"table": "1"}):
+        assert client.post(rounds, json=wrong, headers=bearer).status_code == 422, wrong
+    assert client.post(rounds, json={"minutes": 5, "table": 1}, headers=bearer).status_code == 200
+    # The HTML form's fields are all text, and stay so.
+    page = client.post("/workshops", data=form(client, {"title": "T", "tables": "2"}))
+    assert page.status_code == 200 and page.text.count('class="qr-card"') == 2
+
+
+def test_the_schema_says_what_each_operation_answers(client: TestClient, workshop: dict) -> None:
+    schema = client.get("/openapi.json").json()
+    create = schema["paths"]["/api/workshops"]["post"]
+    assert "unknown_deck" in create["responses"]["422"]["description"]
+    date = schema["components"]["schemas"]["WorkshopCreate"]["properties"]["date"]
+    assert date["format"] == "date" and "five years" in date["description"]
+    # A method a path does not serve: 405, naming every method it does serve.
+    url = f"/api/workshops/{workshop['id']}"
+    for method in ("OPTIONS", "PUT", "PATCH"):
+        refused = client.request(method, url)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, DELETE"
+    assert client.request("OPTIONS", "/api/workshops").headers["allow"] == "POST"

@@ -129,7 +129,8 @@ def start_workshop(
     try:
         check_admin(settings, f"Bearer {admin_token}")
         data = WorkshopCreate.model_validate(
-            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None}
+            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None},
+            strict=False,  # a form's fields are text: "12" is twelve tables here
         )
         created = create_workshop(session, data, library, base_url(settings))
     except (ValidationError, Refusal) as problem:
@@ -241,7 +242,15 @@ def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Respon
     status_code=201,
     tags=["workshops"],
     response_model=WorkshopOut,
-    responses=errors(400, 401, 422),
+    responses=errors(
+        400,
+        401,
+        422,
+        why={
+            422: "The request is not valid (code invalid, with the fields), or names a deck "
+            "that does not exist (code unknown_deck)."
+        },
+    ),
 )
 def api_create_workshop(
     data: WorkshopCreate,
@@ -323,7 +332,7 @@ def form_retention(
 
 
 class RoundControl(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # numbers are numbers, not false
     minutes: int = Field(0, ge=0, le=30, description="for extend: how many minutes to add")
     table: int | None = Field(None, ge=1, le=MAX_TABLES, description="one table; all when absent")
 
