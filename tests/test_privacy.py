@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
 from app.settings import Settings
-from app.workshops.retention import delete_workshop, purge_expired
+from app.workshops.retention import delete_workshop, next_sweep_in, purge_expired
 from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
 from tests.seeding import SEED_DATE, seed_workshop
 
@@ -356,6 +356,34 @@ def test_the_sweep_interval_is_a_setting(
         while _rows(client, workshop["id"])["workshop"] and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _rows(client, workshop["id"])["workshop"] == 0
+
+
+def test_the_sweep_also_runs_just_after_midnight_when_deletion_dates_arrive() -> None:
+    evening = dt.datetime(2026, 12, 1, 23, 59, 30)
+    assert next_sweep_in(3600, evening) == 31
+    assert next_sweep_in(10, evening) == 10
+    assert next_sweep_in(3600, dt.datetime(2026, 12, 1, 10, 0)) == 3600
+
+
+def test_a_socket_open_when_its_workshop_is_deleted_is_closed_on_its_next_command(
+    client: TestClient,
+) -> None:
+    workshop, _ = seed_workshop(client, {})
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{code}/seat", json={"role": "reporter"})
+    with phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket:
+        socket.receive_json()
+        socket.send_json({"type": "note", "id": "n1", "field": "stands_out", "text": "eerst"})
+        while socket.receive_json()["type"] != "ack":
+            pass
+        _backdate(client, workshop["id"], "2020-01-01")
+        assert purge_expired(client.app.state.engine) == 1
+        socket.send_json({"type": "note", "id": "n2", "field": "stands_out", "text": "daarna"})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                socket.receive_json()
+        assert closed.value.code == 4403
 
 
 def test_the_facilitator_deletes_a_workshop_at_once(client: TestClient) -> None:

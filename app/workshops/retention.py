@@ -95,12 +95,20 @@ def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
     return deleted
 
 
+def next_sweep_in(every_s: float, now: dt.datetime) -> float:
+    """Seconds to the next sweep: `every_s`, or sooner just after midnight, the moment deletion
+    dates arrive, so that a phone's open socket is not served long past its workshop's."""
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    return min(every_s, (tomorrow - now).total_seconds() + 1)
+
+
 async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:
-    """At start and then every `every_s` seconds (RETENTION_SWEEP_SECONDS), in the background,
-    for as long as the app runs. Until its sweep, an expired workshop is refused (check_kept)."""
+    """At start, then every `every_s` seconds (RETENTION_SWEEP_SECONDS) and just after each
+    midnight, in the background, for as long as the app runs. Until its sweep, an expired
+    workshop is refused (check_kept)."""
     while True:
         try:
             await asyncio.to_thread(purge_expired, engine)
         except Exception:  # a busy database now is a sweep later, not a dead task
             logger.exception("retention sweep failed")
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(next_sweep_in(every_s, dt.datetime.now()))
