@@ -7,8 +7,8 @@ Respondents type the explanations and notes, and spreadsheets run what looks lik
 In the CSV every text cell is quoted, and an apostrophe goes before = + - @ tab or CR
 wherever a spreadsheet could begin a cell: at the text's start and after a , ; tab or line
 break inside it (OWASP, "CSV injection"; see _CELL_START); in the workbook every text is a
-string cell, never a formula. Nothing here
-identifies a person: seats, display names and device hashes never reach a WorkshopRecord.
+string cell, never a formula. Nothing here identifies a person: seats, display names and
+device hashes never reach a WorkshopRecord.
 """
 
 from __future__ import annotations
