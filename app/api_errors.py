@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.routing import Match
 
 
 class ErrorDetail(BaseModel):
@@ -28,12 +30,28 @@ _WHY = {
     403: "Only the facilitator's token opens this.",
     404: "No such workshop or table.",
     409: "The role is taken or the table is full.",
-    410: "The workshop has finished.",
+    410: "The workshop has finished, or is past its deletion date.",
     422: "The request is not valid.",
     429: "Too many wrong join codes from this address: wait a minute.",
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: these statuses answer with an ErrorBody."""
-    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in statuses}
+def errors(*statuses: int, why: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: these statuses answer with an ErrorBody (`why`: this route's
+    own reasons, where it has more than the general one)."""
+    reasons = _WHY | (why or {})
+    return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The `Allow` of a 405: every method a route serves at this path. (Starlette names only
+    the first route's, so GET /api/workshops/{id} hid the DELETE beside it.)"""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from app.settings import ROOT
+
+logger = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
@@ -35,7 +39,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Wait for a lock instead of failing at once when two commands land together.
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # What is deleted is overwritten with zeros, not left in free space for anyone to read.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def forget_deleted(engine: Engine) -> bool:
+    """Copy SQLite's write-ahead log into the database file and empty it (after a deletion).
+
+    With secure_delete the database file holds zeros where deleted rows were; the log still
+    holds every page as it was before, until it is emptied. TRUNCATE waits (busy_timeout) for
+    readers of older pages to finish; another checkpoint running (app.tables.live_state runs
+    them) makes it give up at once, so it is tried again until the busy timeout has passed.
+    False when it could not: the log is then emptied by the next retention sweep
+    (app.workshops.retention), or the next deletion. PostgreSQL keeps its own files, out of
+    the app's hands: nothing to do there.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    give_up = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        with engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+        if time.monotonic() > give_up:
+            logger.warning("the log still holds deleted pages: a reader was busy")
+            return False
+        time.sleep(0.02)
 
 
 def make_engine(url: str) -> Engine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Path, Request
 from sqlmodel import Session
 
 from app.deck import Library
@@ -39,6 +39,11 @@ def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 
+
+# A number in a path is looked up in an INTEGER column: past 32 bits PostgreSQL (and past 64
+# SQLite) fails instead of finding nothing, so every route bounds it first (422 beyond).
+MAX_ROW_NUMBER = 2**31 - 1
+RowNumber = Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)]
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __doc__ as app_doc
+from app.api_errors import allowed_methods
 from app.assets import StaticAssets
 from app.db import make_engine, migrate
 from app.deck import load_library
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keeper = asyncio.create_task(
             keep_clock(app.state.engine, app.state.hub, library, app.state.table_locks)
         )
-        sweeper = asyncio.create_task(keep_retention(app.state.engine))
+        sweeper = asyncio.create_task(
+            keep_retention(app.state.engine, settings.retention_sweep_seconds)
+        )
         yield
         keeper.cancel()
         sweeper.cancel()
@@ -131,7 +134,7 @@ def install_error_pages(app: FastAPI) -> None:
             refused = respond(
                 request, 405, "method_not_allowed", "This address does not accept that.", {}
             )
-            refused.headers.update(error.headers or {})  # "Allow": what it does accept
+            refused.headers["Allow"] = allowed_methods(request)
             return refused
         return respond(request, error.status_code, "http_error", str(error.detail), {})
 

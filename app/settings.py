@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # process, events stay in memory.
     redis_url: str | None = None
     cards_dir: Path = ROOT / "cards"
+    # How often workshops past their deletion date are deleted (they are refused at once).
+    retention_sweep_seconds: float = Field(3600.0, gt=0, le=86_400)
     # Where the app runs for everyone in the room; "development" relaxes nothing, it only labels.
     environment: str = "production"
 

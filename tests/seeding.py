@@ -7,6 +7,7 @@ the list order within each zone.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -16,6 +17,8 @@ from sqlmodel import Session, select
 from app.models import Interview, InterviewNote, Placement, WorkshopTable
 
 Card = tuple[str, str, str, str, str]
+# A week ago, never a fixed day: from its deletion date on, a workshop is no longer served.
+SEED_DATE = dt.date.today() - dt.timedelta(days=7)
 
 
 def seed_workshop(
@@ -33,7 +36,7 @@ def seed_workshop(
         json={
             "title": title,
             "tables": tables,
-            "date": "2026-11-24",
+            "date": SEED_DATE.isoformat(),
             "language": language,
             "organisation": "A&O fonds Gemeenten",
         },

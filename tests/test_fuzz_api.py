@@ -25,7 +25,9 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import settings
 from schemathesis.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -39,14 +41,17 @@ from tests.conftest import PUBLIC_URL
 
 ADMIN_TOKEN = "fuzz-admin-token"
 MAX_EXAMPLES = 50
-# No 5xx, and every status, content type and body is one the schema declares; a method a
-# path does not serve is refused with 405 and an Allow header.
+# No 5xx, and every status, content type and body is one the schema declares; a request the
+# schema forbids (a number as a date, false as minutes) is refused, never served; a method a
+# path does not serve is refused with 405 and an Allow header naming every method it serves.
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
     content_type_conformance,
+    negative_data_rejection,
     unsupported_method,
+    allow_header_conformance,
 ]
 
 Scope = MutableMapping[str, Any]
@@ -180,14 +185,21 @@ def with_real_identifiers(case: schemathesis.Case, seeded: Seeded) -> schemathes
         headers["Authorization"] = f"Bearer {token}"
     if path_parameters == (case.path_parameters or {}) and headers == dict(case.headers or {}):
         return None
-    return case.operation.Case(
-        method=case.method,
+    # The same case, its metadata too: a body or query the schema forbids stays forbidden with
+    # real identifiers, so accepting it (a number as a date, false as minutes) fails
+    # negative_data_rejection here as well. Schemathesis sees the containers change and judges
+    # again whether what is left is still invalid.
+    return schemathesis.Case(
+        case.operation,
+        case.method,
+        case.path,
         path_parameters=path_parameters,
         headers=headers,
         cookies=case.cookies,
         query=case.query,
         body=case.body,
         media_type=case.media_type,
+        meta=case.meta,
     )
 
 

@@ -433,6 +433,55 @@ def test_csv_guards_every_text_cell_but_not_its_own_numbers(deck: Deck) -> None:
     assert (row["table"], row["round"], row["order"]) == ("1", "1", "1")
 
 
+# Where a spreadsheet could begin a cell inside a text: after , or ; (whichever separator
+# its locale reads: ; in Dutch Excel), after a tab or a line break.
+HIDDEN_FORMULAS = (
+    "x;=1+1",
+    "a,=b",
+    "x; =1",
+    'x;"=1"',
+    "x;\t=1",
+    "eerst\n=1+1",
+    "eerst\r\n@SUM(A1)",
+    "a;-1",
+    " =1",
+    '"=1"',
+    "x,;+1",
+    "x;\r=1",
+)
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_csv_holds_no_formula_whichever_separator_the_spreadsheet_reads(
+    deck: Deck, separator: str
+) -> None:
+    cards = tuple(
+        card("A1-1", "stimulating", "large", n, text, HIDDEN_FORMULAS[-1 - n])
+        for n, text in enumerate(HIDDEN_FORMULAS)
+    )
+    hostile = replace(workshop_of((interview(1, 1, cards),)), id="a;=id", title="T;@x")
+    text = placements_csv(hostile, deck)
+    rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=separator))
+    cells = [cell for row in rows for cell in row]
+    assert len(cells) > len(HIDDEN_FORMULAS)
+    for cell in cells:
+        assert not cell.startswith(("\t", "\r")), repr(cell)
+        assert not cell.lstrip(' "\n\t\r').startswith(("=", "+", "-", "@")), repr(cell)
+
+
+def test_csv_quotes_every_text_cell_and_keeps_what_was_written(deck: Deck) -> None:
+    cards = tuple(
+        card("A1-1", "stimulating", "large", n, text) for n, text in enumerate(HIDDEN_FORMULAS)
+    )
+    text = placements_csv(workshop_of((interview(1, 1, cards),)), deck)
+    lines = text[1:].split("\r\n")
+    assert lines[1].startswith('"ws7Kq","Leren & ontwikkelen in de buitendienst","2025-11-24",1,1,')
+    read = [row["explanation"] for row in read_csv(text)]
+    # Only an apostrophe added, where a formula could begin: the text reads as it was written.
+    assert [cell.replace("'", "") for cell in read] == list(HIDDEN_FORMULAS)
+    assert read[0] == "x;'=1+1" and read[5] == "eerst\n'=1+1"
+
+
 def test_csv_of_a_workshop_without_cards_has_only_headers(deck: Deck) -> None:
     empty = workshop_of((interview(1, 1), interview(1, 2, notes={"development": "x"})))
     assert read_csv(placements_csv(empty, deck)) == []

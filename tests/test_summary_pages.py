@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import WS_BASE, form, new_phone, require
-from tests.seeding import seed_workshop
+from tests.seeding import SEED_DATE, seed_workshop
 
 BOARDS = {
     (1, 1): [
@@ -97,7 +97,7 @@ def test_csv_download_is_tidy_and_guarded(client: TestClient, seeded: tuple[dict
     response = client.get(f"/f/{token}/placements.csv")
     assert response.headers["content-type"].startswith("text/csv")
     assert (
-        'filename="kaartspel-leren-in-de-buitendienst-2026-11-24-placements.csv"'
+        f'filename="kaartspel-leren-in-de-buitendienst-{SEED_DATE}-placements.csv"'
         in response.headers["content-disposition"]
     )
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -146,7 +146,7 @@ def test_report_pdf_and_html(client: TestClient, seeded: tuple[dict, str]) -> No
     assert page.count('class="board-picture"') == 3  # the boards with cards or notes
     response = client.get(f"/f/{token}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert response.headers["content-disposition"].endswith('-2026-11-24-report.pdf"')
+    assert response.headers["content-disposition"].endswith(f'-{SEED_DATE}-report.pdf"')
     from pypdf import PdfReader
 
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)

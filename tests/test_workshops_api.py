@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import PUBLIC_URL, form, join_code
+
+LAST_MONTH = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 
 
 def test_healthz(client: TestClient) -> None:
@@ -45,7 +51,7 @@ def test_all_options(client: TestClient) -> None:
     body = {
         "title": "  Workshop   LLO ",
         "tables": 100,
-        "date": "2025-11-24",
+        "date": LAST_MONTH,
         "organisation": "A&O fonds Gemeenten",
         "deck": "llo",
         "round_minutes": 20,
@@ -54,7 +60,7 @@ def test_all_options(client: TestClient) -> None:
     data = client.post("/api/workshops", json=body).json()
     assert data["title"] == "Workshop LLO"
     assert len(data["tables"]) == 100
-    assert data["date"] == "2025-11-24" and data["language"] == "en" and data["deck"] == "llo"
+    assert data["date"] == LAST_MONTH and data["language"] == "en" and data["deck"] == "llo"
 
 
 def test_invalid_bodies_are_refused_with_a_reason(client: TestClient) -> None:
@@ -134,7 +140,7 @@ def test_form_creates_workshop_and_redirects_to_secret_link(client: TestClient) 
         "/workshops",
         data=form(
             client,
-            {"title": "Form workshop", "tables": "4", "date": "2026-01-15", "language": "en"},
+            {"title": "Form workshop", "tables": "4", "date": LAST_MONTH, "language": "en"},
         ),
         follow_redirects=False,
     )
@@ -158,3 +164,81 @@ def test_start_page_and_openapi(client: TestClient) -> None:
     assert "Start een workshop" in client.get("/").text
     schema = client.get("/openapi.json").json()
     assert "/api/workshops" in schema["paths"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**20])
+def test_numbers_too_large_for_the_database_are_refused_not_failed_on(
+    settings: Settings, request: pytest.FixtureRequest, database: str, huge: int
+) -> None:
+    if database == "postgresql":  # INTEGER is 32 bits there: 2**31 fails where SQLite's does not
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_url")}
+        )
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        made = client.post("/api/workshops", json={"title": "Groot", "tables": 2}).json()
+        token = made["facilitator_url"].rsplit("/", 1)[1]
+        code = made["tables"][0]["join_code"]
+        client.post(f"/api/tables/{code}/seat", json={"role": "observer"})
+        for path in (
+            f"/f/{token}/tables/{huge}",
+            f"/f/{token}/tables/{huge}/board.svg",
+            f"/f/{token}/tables/{huge}/rounds/1.svg",
+            f"/f/{token}/tables/1/rounds/{huge}.svg",
+            f"/t/{code}/rounds/{huge}.svg",
+        ):
+            assert client.get(path).status_code in (404, 422), path
+        for path, fields in (
+            (f"/f/{token}/rounds", {"action": "start", "table": str(huge)}),
+            (f"/f/{token}/rounds", {"action": "extend", "minutes": str(huge)}),
+            (f"/f/{token}/shares/{huge}/revoke", {}),
+        ):
+            answer = client.post(path, data=form(client, fields), follow_redirects=False)
+            assert answer.status_code in (404, 422), (path, fields)
+        # Refused, never read as "every table": nothing started.
+        with client.app.state.engine.connect() as connection:
+            statuses = connection.execute(text("SELECT round_status FROM workshop_table"))
+            assert {status for (status,) in statuses} == {"waiting"}
+
+
+def test_the_api_reads_json_as_its_schema_says(client: TestClient, workshop: dict) -> None:
+    """Numbers are numbers and a date is YYYY-MM-DD text: what the schema declares, no more."""
+    for wrong in (
+        {"date": 0},
+        {"date": 1764547200},
+        {"date": "1764547200"},
+        {"date": "2026-W49-2"},
+        {"tables": "12"},
+        {"tables": True},
+        {"tables": 12.0},
+        {"round_minutes": False},
+        {"retention_days": "90"},
+        {"deck": " llo"},
+        {"title": " " * 5 + "x" * 200},  # 205 characters: too long, also before tidying
+        {"title": "\x1c"},
+    ):
+        refused = client.post("/api/workshops", json={"title": "T"} | wrong)
+        assert refused.status_code == 422, (wrong, refused.text)
+    token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    rounds = f"/api/workshops/{workshop['id']}/rounds/extend"
+    bearer = {"authorization": f"Bearer {token}"}
+    for wrong in ({"minutes": False}, {"minutes": "5"}, {"table": True}, {"table": "1"}):
+        assert client.post(rounds, json=wrong, headers=bearer).status_code == 422, wrong
+    assert client.post(rounds, json={"minutes": 5, "table": 1}, headers=bearer).status_code == 200
+    # The HTML form's fields are all text, and stay so.
+    page = client.post("/workshops", data=form(client, {"title": "T", "tables": "2"}))
+    assert page.status_code == 200 and page.text.count('class="qr-card"') == 2
+
+
+def test_the_schema_says_what_each_operation_answers(client: TestClient, workshop: dict) -> None:
+    schema = client.get("/openapi.json").json()
+    create = schema["paths"]["/api/workshops"]["post"]
+    assert "unknown_deck" in create["responses"]["422"]["description"]
+    date = schema["components"]["schemas"]["WorkshopCreate"]["properties"]["date"]
+    assert date["format"] == "date" and "five years" in date["description"]
+    # A method a path does not serve: 405, naming every method it does serve.
+    url = f"/api/workshops/{workshop['id']}"
+    for method in ("OPTIONS", "PUT", "PATCH"):
+        refused = client.request(method, url)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, DELETE"
+    assert client.request("OPTIONS", "/api/workshops").headers["allow"] == "POST"

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.api_errors import errors
 from app.deck import Library
-from app.deps import FormGuard, HubDep, PagesDep, SessionDep, SettingsDep
+from app.deps import FormGuard, HubDep, PagesDep, RowNumber, SessionDep, SettingsDep
 from app.game.refusal import Refusal
 from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
 from app.play.service import (
@@ -187,7 +187,7 @@ class SeatOut(BaseModel):
     table_url: str
 
 
-@router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 429))
+@router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 410, 429))
 def api_table(code: str, session: SessionDep) -> dict[str, object]:
     """Who sits at a table and which roles are free (what the join page shows)."""
     return table_state(session, find_table(session, code))
@@ -227,7 +227,9 @@ async def api_take_seat(
 
 
 @router.get("/t/{code}/rounds/{round_number}.svg", include_in_schema=False)
-def round_picture(code: str, round_number: int, request: Request, session: SessionDep) -> Response:
+def round_picture(
+    code: str, round_number: RowNumber, request: Request, session: SessionDep
+) -> Response:
     """The board of a finished round as a picture, for the phones at that table."""
     context = find_table(session, code)
     if seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE)) is None:

@@ -11,6 +11,7 @@ from app.game.refusal import Refusal
 from app.game.roles import Role, check_can_take, clean_display_name
 from app.models import Seat, Workshop, WorkshopTable
 from app.tokens import hash_token, looks_like_join_code, normalise_join_code
+from app.workshops.retention import check_kept
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def find_table(session: Session, code: str) -> TableContext:
         raise Refusal("unknown_table", "There is no table with this code.", status=404)
     workshop = session.get(Workshop, table.workshop_id)
     assert workshop is not None  # foreign key
-    return TableContext(table, workshop)
+    return TableContext(table, check_kept(workshop))
 
 
 def check_open(workshop: Workshop) -> None:

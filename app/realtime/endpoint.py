@@ -33,6 +33,7 @@ from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
 from app.tables.service import now_ms, snapshot, table_summary
 from app.web import translate
+from app.workshops.retention import is_expired
 from app.workshops.service import tables_of, workshop_for_token
 
 router = APIRouter()
@@ -320,7 +321,7 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
         return
     with Session(engine) as session:
         workshop = workshop_for_token(session, websocket.query_params.get("key", ""))
-        if workshop is None or workshop.id != workshop_id:
+        if workshop is None or workshop.id != workshop_id or is_expired(workshop):
             await websocket.close(CLOSE_NO_SEAT)
             return
 

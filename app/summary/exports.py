@@ -4,9 +4,11 @@ Pure: a WorkshopRecord and its deck in, text or bytes out; the web layer names a
 them. Every figure comes from app.summary.aggregate, so the downloads agree with the chart.
 
 Respondents type the explanations and notes, and spreadsheets run what looks like a formula.
-In the CSV, text starting with = + - @ tab or CR gets a leading apostrophe (OWASP, "CSV
-injection"); in the workbook every text is a string cell, never a formula. Nothing here
-identifies a person: seats, display names and device hashes never reach a WorkshopRecord.
+In the CSV every text cell is quoted, and an apostrophe goes before = + - @ tab or CR
+wherever a spreadsheet could begin a cell: at the text's start and after a , ; tab or line
+break inside it (OWASP, "CSV injection"; see _CELL_START); in the workbook every text is a
+string cell, never a formula. Nothing here identifies a person: seats, display names and
+device hashes never reach a WorkshopRecord.
 """
 
 from __future__ import annotations
@@ -258,11 +260,18 @@ def _utc(moment: datetime | None) -> datetime | None:
 # --- CSV ----------------------------------------------------------------------------------
 
 
+# Where a spreadsheet may begin a cell inside a text: at its start, and after any , or ;
+# (Excel splits on the one its locale uses: ; in Dutch, so a cell "x;=1+1" would become two)
+# or tab or line break (a reader that splits on another separator is not inside our quotes).
+# If what follows could be read as a formula, with spaces or quotes before it, a ' goes first.
+_CELL_START = re.compile(r"(^|[,;\t\r\n])(?=[\s\"]*[=+\-@]|[\t\r])")
+
+
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return _CELL_START.sub(r"\1'", value)
     return value
 
 
@@ -271,11 +280,12 @@ def placements_csv(workshop: WorkshopRecord, deck: Deck) -> str:
 
     Starts with a byte order mark so Excel reads it as UTF-8; lines end in CRLF and newlines
     inside a cell are quoted, so write the text as it is (encoding UTF-8, no newline mapping).
+    Every text cell is quoted and numbers are not, so a spreadsheet keeps them numbers.
     """
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(PLACEMENT_COLUMNS)
+    csv.writer(out).writerow(PLACEMENT_COLUMNS)  # our own names: nothing to quote
+    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
     for row in _placements(workshop, deck):
         writer.writerow([_csv_cell(row[key]) for key in PLACEMENT_COLUMNS])
     return out.getvalue()

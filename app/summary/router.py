@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, select
 
 from app.deck import Deck, Library
-from app.deps import FormGuard, LibraryDep, PagesDep, SessionDep
+from app.deps import FormGuard, LibraryDep, PagesDep, RowNumber, SessionDep
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Workshop, WorkshopTable
@@ -43,7 +43,7 @@ from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
-from app.workshops.retention import deletion_date
+from app.workshops.retention import check_kept, deletion_date
 from app.workshops.service import workshop_for_token
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +76,7 @@ def _viewer(session: Session, request: Request | None, token: str) -> Viewer:
         workshop = workshop_for_share(session, token)
     if workshop is None:
         raise Refusal("unknown_link", "This link is not valid (any more).", status=404)
-    return Viewer(workshop, f"/{access}/{token}", access == "f", token)
+    return Viewer(check_kept(workshop), f"/{access}/{token}", access == "f", token)
 
 
 TablesQ = Annotated[list[str], Query(alias="table")]
@@ -419,7 +419,7 @@ def share_create(token: str, session: SessionDep) -> RedirectResponse:
 
 
 @router.post("/f/{token}/shares/{share_id}/revoke", dependencies=FormGuard)
-def share_revoke(token: str, share_id: int, session: SessionDep) -> RedirectResponse:
+def share_revoke(token: str, share_id: RowNumber, session: SessionDep) -> RedirectResponse:
     viewer = _viewer(session, None, token)
     if not revoke_share(session, viewer.workshop, share_id):
         raise Refusal("unknown_share", "This share link does not exist.", status=404)
@@ -442,7 +442,7 @@ def _table(session: Session, workshop: Workshop, number: int) -> WorkshopTable:
 
 @router.get("/f/{token}/tables/{number}", response_class=HTMLResponse)
 def table_view(
-    token: str, number: int, request: Request, session: SessionDep, pages: PagesDep
+    token: str, number: RowNumber, request: Request, session: SessionDep, pages: PagesDep
 ) -> HTMLResponse:
     viewer = _viewer(session, None, token)
     table = _table(session, viewer.workshop, number)
@@ -455,7 +455,9 @@ def table_view(
 
 
 @router.get("/f/{token}/tables/{number}/board.svg")
-def table_board(token: str, number: int, session: SessionDep, library: LibraryDep) -> Response:
+def table_board(
+    token: str, number: RowNumber, session: SessionDep, library: LibraryDep
+) -> Response:
     """The board as it lies now, drawn like the kept pictures (the table view reloads it)."""
     viewer = _viewer(session, None, token)
     workshop = viewer.workshop

@@ -15,44 +15,100 @@ import logging
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from app.db import forget_deleted
+from app.game.refusal import Refusal
 from app.models import Workshop
 
 DEFAULT_DAYS = 90
-CHOICES = (7, 30, 90, 180, 365)  # what the forms offer; the API accepts 1..365
+CHOICES = (7, 30, 90, 180, 365)  # what the forms offer; the API accepts 1..MAX_DAYS
+MAX_DAYS = 365
+# A workshop's date lies within five years of today, either way: a typo in the year is caught,
+# and no date is near the calendar's end, where adding the retention period would overflow.
+DATE_RANGE = dt.timedelta(days=5 * 365 + 1)
 SWEEP_EVERY_S = 3600.0
 logger = logging.getLogger(__name__)
 
 
 def deletion_date(workshop: Workshop) -> dt.date:
-    return workshop.date + dt.timedelta(days=workshop.retention_days)
+    try:
+        return workshop.date + dt.timedelta(days=workshop.retention_days)
+    except OverflowError:  # a row stored before dates were checked: it never runs out
+        return dt.date.max
 
 
-def expired(session: Session, today: dt.date) -> list[str]:
-    """Ids of workshops whose retention has run out (checked in Python: dates are portable)."""
-    return [w.id for w in session.exec(select(Workshop)) if deletion_date(w) <= today]
+def is_expired(workshop: Workshop, today: dt.date | None = None) -> bool:
+    """Past its deletion date: refused everywhere at once, deleted by the next sweep."""
+    return deletion_date(workshop) <= (today or dt.date.today())
 
 
-def delete_workshop(session: Session, workshop_id: str) -> None:
+def check_kept(workshop: Workshop) -> Workshop:
+    """The workshop, unless it is past its deletion date (then a 410 for everyone)."""
+    if is_expired(workshop):
+        raise Refusal(
+            "workshop_expired",
+            "This workshop is past its deletion date: everything in it is being deleted.",
+            status=410,
+        )
+    return workshop
+
+
+def _delete_rows(session: Session, workshop_id: str) -> None:
     session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
     session.commit()
 
 
+def delete_workshop(session: Session, workshop_id: str) -> None:
+    """Delete it and everything in it, also from the database's files (see forget_deleted)."""
+    _delete_rows(session, workshop_id)
+    forget_deleted(session.get_bind().engine)
+
+
+def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
+    with Session(engine) as session:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is None or not is_expired(workshop, today):
+            return False
+        _delete_rows(session, workshop_id)
+        return True
+
+
 def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
+    """Delete every workshop whose retention has run out (checked in Python: dates are portable).
+
+    Each workshop is read and deleted on its own: one row that cannot be read or deleted is
+    logged and skipped, and the others still go.
+    """
     today = today or dt.date.today()
     with Session(engine) as session:
-        doomed = expired(session, today)
-        for workshop_id in doomed:
-            delete_workshop(session, workshop_id)
-    if doomed:
-        logger.info("deleted %d workshop(s) past their retention period", len(doomed))
-    return len(doomed)
+        ids = list(session.exec(select(Workshop.id)))
+    deleted = 0
+    for workshop_id in ids:
+        try:
+            deleted += _purge_one(engine, workshop_id, today)
+        except Exception:
+            logger.exception("retention: workshop %s could not be checked or deleted", workshop_id)
+    if deleted:
+        logger.info("deleted %d workshop(s) past their retention period", deleted)
+    # Every sweep, also one that deleted nothing: it empties a log that a deletion could not
+    # empty because a reader was busy then.
+    forget_deleted(engine)
+    return deleted
+
+
+def next_sweep_in(every_s: float, now: dt.datetime) -> float:
+    """Seconds to the next sweep: `every_s`, or sooner just after midnight, the moment deletion
+    dates arrive, so that a phone's open socket is not served long past its workshop's."""
+    tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    return min(every_s, (tomorrow - now).total_seconds() + 1)
 
 
 async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:
-    """At start and then every hour, in the background, for as long as the app runs."""
+    """At start, then every `every_s` seconds (RETENTION_SWEEP_SECONDS) and just after each
+    midnight, in the background, for as long as the app runs. Until its sweep, an expired
+    workshop is refused (check_kept)."""
     while True:
         try:
             await asyncio.to_thread(purge_expired, engine)
-        except Exception:  # a busy database now is a sweep next hour, not a dead task
+        except Exception:  # a busy database now is a sweep later, not a dead task
             logger.exception("retention sweep failed")
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(next_sweep_in(every_s, dt.datetime.now()))

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 
 from app.api_errors import errors
 from app.deck import Library
-from app.deps import FormGuard, HubDep, LibraryDep, PagesDep, SessionDep, SettingsDep
+from app.deps import (
+    FormGuard,
+    HubDep,
+    LibraryDep,
+    PagesDep,
+    RowNumber,
+    SessionDep,
+    SettingsDep,
+)
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.network import phone_reachability
@@ -26,8 +34,9 @@ from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
+from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
-from app.workshops.retention import delete_workshop
+from app.workshops.retention import check_kept, delete_workshop, is_expired
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
 from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
 
@@ -61,9 +70,12 @@ def _start_context(
     errors: dict[str, str],
     values: dict[str, str],
 ) -> dict[str, object]:
+    today = dt.date.today()
     return {
         "decks": _deck_choices(library, language),
-        "today": dt.date.today().isoformat(),
+        "today": today.isoformat(),
+        "earliest": (today - RETENTION_DATE_RANGE).isoformat(),
+        "latest": (today + RETENTION_DATE_RANGE).isoformat(),
         "max_tables": MAX_TABLES,
         "needs_admin": bool(settings.admin_token),
         "errors": errors,
@@ -117,9 +129,10 @@ def start_workshop(
     try:
         check_admin(settings, f"Bearer {admin_token}")
         data = WorkshopCreate.model_validate(
-            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None}
+            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None},
+            strict=False,  # a form's fields are text: "12" is twelve tables here
         )
-        created = create_workshop(session, data, library)
+        created = create_workshop(session, data, library, base_url(settings))
     except (ValidationError, Refusal) as problem:
         errors = _form_errors(problem)
         return pages.render(
@@ -144,19 +157,21 @@ def _form_errors(problem: ValidationError | Refusal) -> dict[str, str]:
     }
 
 
-def _api_workshop(session: Session, workshop_id: str, authorization: str | None) -> Workshop:
+def _api_workshop(
+    session: Session, workshop_id: str, authorization: str | None, expired_too: bool = False
+) -> Workshop:
     """The workshop behind the bearer facilitator token, if it is the one asked for."""
     workshop = workshop_for_token(session, _bearer(authorization))
     if workshop is None or workshop.id != workshop_id:
         raise Refusal("facilitator_only", "Only the facilitator can see this workshop.", status=403)
-    return workshop
+    return workshop if expired_too else check_kept(workshop)
 
 
-def _facilitator_workshop(session: Session, token: str) -> Workshop:
+def _facilitator_workshop(session: Session, token: str, expired_too: bool = False) -> Workshop:
     workshop = workshop_for_token(session, token)
     if workshop is None:
         raise Refusal("unknown_workshop", "This facilitator link is not valid.", status=404)
-    return workshop
+    return workshop if expired_too else check_kept(workshop)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -227,7 +242,15 @@ def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Respon
     status_code=201,
     tags=["workshops"],
     response_model=WorkshopOut,
-    responses=errors(400, 401, 422),
+    responses=errors(
+        400,
+        401,
+        422,
+        why={
+            422: "The request is not valid (code invalid, with the fields), or names a deck "
+            "that does not exist (code unknown_deck)."
+        },
+    ),
 )
 def api_create_workshop(
     data: WorkshopCreate,
@@ -238,20 +261,14 @@ def api_create_workshop(
 ) -> WorkshopOut:
     """Start a workshop. Returns the secret facilitator link and every table's join link."""
     check_admin(settings, authorization)
-    created = create_workshop(session, data, library)
-    return describe(
-        created.workshop,
-        tables_of(session, created.workshop),
-        base_url(settings),
-        created.facilitator_token,
-    )
+    return create_workshop(session, data, library, base_url(settings)).description
 
 
 @router.get(
     "/api/workshops/{workshop_id}",
     tags=["workshops"],
     response_model=WorkshopOut,
-    responses=errors(403, 422),
+    responses=errors(403, 410, 422),
 )
 def api_get_workshop(
     workshop_id: str,
@@ -272,8 +289,10 @@ def api_delete_workshop(
     session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Delete the workshop and everything in it, at once and for good (facilitator token)."""
-    workshop = _api_workshop(session, workshop_id, authorization)
+    """Delete the workshop and everything in it, at once and for good (facilitator token).
+
+    Also a workshop past its deletion date, which is refused everywhere else."""
+    workshop = _api_workshop(session, workshop_id, authorization, expired_too=True)
     delete_workshop(session, workshop.id)
     return Response(status_code=204)
 
@@ -284,7 +303,7 @@ def form_delete_workshop(
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> RedirectResponse:
-    workshop = _facilitator_workshop(session, token)
+    workshop = _facilitator_workshop(session, token, expired_too=True)
     if confirm != "yes":
         raise Refusal(
             "confirm_delete", "Tick the box to confirm that everything may go.", status=422
@@ -301,13 +320,19 @@ def form_retention(
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
     workshop.retention_days = days
+    if is_expired(workshop):  # that is "delete now", which asks for a confirmation of its own
+        raise Refusal(
+            "retention_past",
+            "With this period the workshop would be past its deletion date: delete it instead.",
+            status=422,
+        )
     session.add(workshop)
     session.commit()
     return RedirectResponse(f"/f/{token}/summary#privacy", status_code=303)
 
 
 class RoundControl(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # numbers are numbers, not false
     minutes: int = Field(0, ge=0, le=30, description="for extend: how many minutes to add")
     table: int | None = Field(None, ge=1, le=MAX_TABLES, description="one table; all when absent")
 
@@ -315,7 +340,7 @@ class RoundControl(BaseModel):
 @router.post(
     "/api/workshops/{workshop_id}/rounds/{action}",
     tags=["rounds"],
-    responses=errors(400, 403, 404, 422),
+    responses=errors(400, 403, 404, 410, 422),
 )
 async def api_round_action(
     workshop_id: str,
@@ -348,10 +373,11 @@ async def form_round_action(
     library: LibraryDep,
     action: Annotated[str, Form()] = "",
     minutes: Annotated[int, Form(ge=0, le=30)] = 0,
-    table: Annotated[str, Form()] = "",
+    # One table's number, or empty for every table; anything else is refused, never "all".
+    table: Annotated[str, Form(pattern=r"^[0-9]{0,3}$")] = "",
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token)
-    number = int(table) if table.isdigit() else None
+    number = int(table) if table else None
     state = request.app.state
     await control_rounds(
         state.engine, hub, library, state.table_locks, workshop, action, minutes, number
@@ -361,7 +387,7 @@ async def form_round_action(
 
 @router.get("/f/{token}/tables/{number}/rounds/{round_number}.svg", include_in_schema=False)
 def facilitator_picture(
-    token: str, number: int, round_number: int, session: SessionDep
+    token: str, number: RowNumber, round_number: RowNumber, session: SessionDep
 ) -> Response:
     workshop = _facilitator_workshop(session, token)
     table = session.exec(

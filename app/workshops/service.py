@@ -19,9 +19,12 @@ from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
 class Created:
     workshop: Workshop
     facilitator_token: str
+    description: WorkshopOut  # the answer, made before the workshop is committed
 
 
-def create_workshop(session: Session, data: WorkshopCreate, library: Library) -> Created:
+def create_workshop(
+    session: Session, data: WorkshopCreate, library: Library, base_url: str
+) -> Created:
     try:
         # Workshops play with a factor deck; the outcome deck goes beside it, never instead.
         if library.deck(data.deck, data.language).kind != "factors":
@@ -57,13 +60,15 @@ def create_workshop(session: Session, data: WorkshopCreate, library: Library) ->
     for table in tables:
         assert table.id is not None
         session.add(Interview(table_id=table.id, round_number=1))
+    # Whatever could still go wrong in the answer goes wrong before anything is stored.
+    description = describe(workshop, tables, base_url, token)
     try:
         session.commit()
     except IntegrityError:  # a join code collided (~1e-9): try once more with fresh codes
         session.rollback()
-        return create_workshop(session, data, library)
+        return create_workshop(session, data, library, base_url)
     session.refresh(workshop)
-    return Created(workshop, token)
+    return Created(workshop, token, description)
 
 
 def workshop_for_token(session: Session, token: str) -> Workshop | None:
