@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute
 from starlette.websockets import WebSocketDisconnect
 
+from app.db import forget_deleted
 from app.main import create_app
 from app.settings import Settings
 from app.workshops.retention import delete_workshop, next_sweep_in, purge_expired
@@ -391,6 +394,37 @@ def test_a_socket_open_when_its_workshop_is_deleted_is_closed_on_its_next_comman
             while True:
                 socket.receive_json()
         assert closed.value.code == 4403
+
+
+def test_the_log_is_emptied_even_while_another_checkpoint_runs(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A checkpoint running elsewhere (the live tables run one a second) makes TRUNCATE give up
+    at once, without waiting: forget_deleted must try again, not leave the log as it is."""
+    secret = f"geheim-{uuid.uuid4().hex}"
+    with TestClient(create_app(settings), base_url=PUBLIC_URL) as client:
+        workshop, _ = _workshop_with_a_secret(client, secret)
+        engine = client.app.state.engine
+        with engine.begin() as connection:  # deleted, the log not yet emptied
+            connection.execute(text("DELETE FROM workshop WHERE id = :w"), {"w": workshop["id"]})
+        database = str(tmp_path / "kaartspel.db")
+        reader = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM workshop").fetchone()
+        # Another checkpoint: it holds SQLite's checkpoint lock while it waits for the reader.
+        other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        other.execute("PRAGMA busy_timeout=10000")
+        running = threading.Thread(
+            target=lambda: other.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        )
+        running.start()
+        time.sleep(0.3)
+        threading.Timer(1.0, lambda: reader.execute("COMMIT")).start()
+        assert forget_deleted(engine)
+        running.join()
+        other.close()
+        reader.close()
+        assert _files_holding(tmp_path, secret) == []
 
 
 def test_the_facilitator_deletes_a_workshop_at_once(client: TestClient) -> None:
