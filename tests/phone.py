@@ -81,6 +81,7 @@ class BrowserPhone:
         self.upstreams: list[str] = []  # the X-Upstream header of each socket that opened
         self.snapshots = 0
         self.whistles = 0  # round events that blew the whistle on this phone
+        self.gaps = 0  # events that came after a missed one (each answered with a resync)
         self.refusals: list[Message] = []
         self.reload_code: int | None = None  # set when the page would have reloaded
 
@@ -210,6 +211,7 @@ class BrowserPhone:
             if self.awaiting or self.seq is None or message["seq"] <= self.seq:
                 return
             if message["seq"] > self.seq + 1:
+                self.gaps += 1
                 self._resync()
                 return
             self.seq = message["seq"]
@@ -292,6 +294,7 @@ class BrowserPhone:
             "upstreams": self.upstreams,
             "snapshots": self.snapshots,
             "whistles": self.whistles,
+            "gaps": self.gaps,
             "refusals": self.refusals,
             "reload_code": self.reload_code,
         }
