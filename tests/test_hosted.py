@@ -15,7 +15,6 @@ import asyncio
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import uuid
@@ -29,7 +28,7 @@ from sqlalchemy import create_engine, text
 
 from app.settings import ROOT
 from tests.conftest import port_open, require
-from tests.live_server import STARTUP_SECONDS, LiveServer, free_port
+from tests.live_server import STARTUP_SECONDS, LiveServer, free_port, terminate
 from tests.phone import BrowserPhone, lay
 from tests.test_two_processes import REDIS_DB, unexpected_errors
 
@@ -109,14 +108,8 @@ http {{
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)  # fast shutdown: open websockets too
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        if process is not None:
+            terminate(process)  # SIGTERM is nginx's fast shutdown: open websockets too
 
     def log(self) -> str:
         path = self.directory / "error.log"
