@@ -47,7 +47,7 @@ from tests.test_qr import decode
 
 Message = dict[str, Any]
 OUTAGE_SECONDS = 20
-ANSWER_SECONDS = 30.0  # for any one answer from a device
+ANSWER_SECONDS = 60.0  # for any one answer from a device (a loaded machine starts Python slowly)
 PORT = 8000  # make run's default: the laptop namespace has its own, so it is always free
 ROLES = {"respondent1": "Roos", "interviewer": "Ivo", "reporter": "Rik"}
 
@@ -245,7 +245,7 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
             venue.laptop, tmp_path / "facilitator.log", "facilitator", f"http://127.0.0.1:{PORT}"
         )
         devices.append(laptop)
-        assert laptop.ask(do="healthy", within=30)["healthy"], app_log.read_text()
+        assert laptop.ask(do="healthy", within=50)["healthy"], app_log.read_text()
         printed = re.search(r"Phones join via: +(\S+)/j/", app_log.read_text())
         assert printed and printed.group(1) == f"http://{venue.laptop_ip}:{PORT}", (
             app_log.read_text()
@@ -268,12 +268,13 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
         scanned = decode(Image.open(io.BytesIO(png)))
         assert scanned == [f"http://{venue.laptop_ip}:{PORT}/j/{code}"]
 
-        phones = {}
+        phones = {}  # all scan at once, as at a table
         for (role, name), namespace in zip(ROLES.items(), venue.phones, strict=True):
             phone = Device(namespace, tmp_path / f"{role}.log", "phone", scanned[0], role, name)
             devices.append(phone)
-            assert phone.next() == {"joined": code}
             phones[role] = phone
+        for phone in phones.values():
+            assert phone.next() == {"joined": code}
         table_id = table_id_of(database, code)
 
         def server_seq() -> int:
