@@ -52,11 +52,25 @@ def engines(postgres_url: str) -> Iterator[tuple[Engine, Engine, Engine]]:
             engine.dispose()
 
 
-def test_one_process_leads_the_clock_until_it_resigns_and_never_pools_the_lock(
-    engines: tuple[Engine, Engine, Engine],
-) -> None:
+Rivals = tuple[Leadership, Leadership, Engine]
+
+
+@pytest.fixture
+def rivals(engines: tuple[Engine, Engine, Engine]) -> Iterator[Rivals]:
+    """Process a's and process b's claim to the clock, and the test's engine to look with."""
     a, b, look = engines
     first, second = Leadership(a, CLOCK_KEEPER), Leadership(b, CLOCK_KEEPER)
+    try:
+        yield first, second, look
+    finally:
+        first.resign()
+        second.resign()
+
+
+def test_one_process_leads_the_clock_until_it_resigns_and_never_pools_the_lock(
+    rivals: Rivals,
+) -> None:
+    first, second, look = rivals
     assert first.lead() is True
     assert second.lead() is False
     assert first.lead() is True  # leading again does not stack the lock
@@ -66,14 +80,12 @@ def test_one_process_leads_the_clock_until_it_resigns_and_never_pools_the_lock(
     assert second.lead() is True
     assert first.lead() is False
     assert holders(look, CLOCK_KEEPER) == ["b"]
-    second.resign()
 
 
 def test_a_leader_whose_connection_dies_finds_out_and_another_takes_over(
-    engines: tuple[Engine, Engine, Engine],
+    rivals: Rivals,
 ) -> None:
-    a, b, look = engines
-    first, second = Leadership(a, CLOCK_KEEPER), Leadership(b, CLOCK_KEEPER)
+    first, second, look = rivals
     assert first.lead() is True
     with look.connect() as connection:  # as when PostgreSQL restarts or cuts the connection
         connection.execute(
@@ -85,7 +97,6 @@ def test_a_leader_whose_connection_dies_finds_out_and_another_takes_over(
         )
     assert second.lead() is True
     assert first.lead() is False
-    second.resign()
 
 
 def test_a_retention_sweep_is_skipped_while_another_process_runs_one(
