@@ -26,7 +26,7 @@ from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
 from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
-from app.realtime.table_feed import publish, table_channel, workshop_channel
+from app.realtime.table_feed import message_seq, publish, table_channel, workshop_channel
 from app.security import TokenBucket, client_key, same_origin
 from app.tables.live_state import LiveTables, SeatGone
 from app.tables.locks import TableLocks
@@ -203,7 +203,9 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         await hub.publish(workshop_channel(workshop.id), json.dumps(message))
 
     async with hub.subscribe(table_channel(table_id)) as subscription:
-        subscription.offer(await asyncio.to_thread(fresh_snapshot))
+        first = await asyncio.to_thread(fresh_snapshot)
+        subscription.offer(first)
+        await hub.announce(table_channel(table_id), message_seq(first) or 0)
         await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
         await presence_changed()
         try:

@@ -38,6 +38,9 @@ class Hub(Protocol):
 
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
 
+    async def announce(self, channel: str, seq: int) -> None:
+        """A socket on `channel` was just sent a snapshot at `seq` (see RedisHub.announce)."""
+
     async def close(self) -> None: ...
 
 
@@ -65,6 +68,9 @@ class MemoryHub:
     def subscriber_count(self, channel: str) -> int:
         return len(self._channels.get(channel, ()))
 
+    async def announce(self, channel: str, seq: int) -> None:
+        return None  # one process: its sockets hear every event it commits
+
     async def close(self) -> None:
         self._channels.clear()
 
@@ -75,5 +81,6 @@ def make_hub(redis_url: str | None) -> Hub:
         return MemoryHub()
     # Imported here: the single-process setup never loads the Redis client.
     from app.realtime.redis_hub import RedisHub
+    from app.realtime.table_feed import message_seq
 
-    return RedisHub(redis_url)
+    return RedisHub(redis_url, seq_of=message_seq)

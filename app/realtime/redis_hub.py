@@ -8,6 +8,11 @@ order it received them, so all processes see one table's events in one order.
 Redis holds nothing we need to keep. While it is away messages may be lost; when the
 subscriber connection is back, every socket gets RESYNC and sends a fresh snapshot from the
 database, which is the truth.
+
+A process can also die between committing an event and sending it. Nobody would hear of that
+event until the table's next one, so each socket that opens announces its snapshot's seq to
+every process (`announce`); a process whose sockets at that table heard only older events
+waits a moment for the rest, in case they are still on the way, and then resyncs them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import os
 import socket
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -49,6 +54,9 @@ PUBLISH_BATCH = 100  # messages per round trip
 # How long a publisher waits for its message to leave, while Redis answers (see publish()).
 PUBLISH_WAIT = 0.5
 ERRORS = (RedisError, OSError)
+# An announced seq (see announce()), and how long the events up to it may take to arrive.
+SEQ_HINT = "__seq__:"
+MISSING_WAIT = 1.0
 
 
 def _settle(item: _Outgoing) -> None:
@@ -77,10 +85,19 @@ class _Channel:
     subscribers: set[Subscription] = field(default_factory=set)
     # Set once Redis has confirmed the subscription on the current connection.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # The newest seq every socket here has: heard as an event, or in the one socket's snapshot.
+    seq: int = 0
 
 
 class RedisHub:
-    def __init__(self, url: str, prefix: str | None = None, client_name: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str | None = None,
+        client_name: str | None = None,
+        seq_of: Callable[[str], int | None] = lambda message: None,
+    ) -> None:
+        self._seq_of = seq_of  # reads a message's seq, None for messages without one
         # Shows in CLIENT LIST which process a connection belongs to.
         self.client_name = client_name or f"kaartspel-{socket.gethostname()}-{os.getpid()}"
         # No retries inside redis-py: we reconnect ourselves, because a reconnect means lost
@@ -156,6 +173,13 @@ class RedisHub:
                 del self._channels[channel]
                 self._resync.discard(channel)
                 self._changed.set()
+
+    async def announce(self, channel: str, seq: int) -> None:
+        """A socket on `channel` was sent a snapshot at `seq`: tell every process (itself too)."""
+        state = self._channels.get(channel)
+        if state is not None and len(state.subscribers) == 1:
+            state.seq = max(state.seq, seq)  # the only socket here: nobody older to catch up
+        await self.publish(channel, f"{SEQ_HINT}{seq}")
 
     def subscriber_count(self, channel: str) -> int:
         state = self._channels.get(channel)
@@ -297,10 +321,29 @@ class RedisHub:
             name = message["channel"][len(prefix) :]
             if message["type"] == "message":
                 state = self._channels.get(name)
+                data = message["data"]
+                if data.startswith(SEQ_HINT):
+                    if state is not None and state.seq < int(data[len(SEQ_HINT) :]):
+                        seq = int(data[len(SEQ_HINT) :])
+                        asyncio.get_running_loop().call_later(
+                            MISSING_WAIT, self._catch_up, name, state, seq
+                        )
+                    continue
+                if state is not None:
+                    state.seq = max(state.seq, self._seq_of(data) or 0)
                 for subscription in tuple(state.subscribers if state else ()):
-                    subscription.offer(message["data"])  # never blocks; a full queue → RESYNC
+                    subscription.offer(data)  # never blocks; a full queue → RESYNC
             elif message["type"] == "subscribe":
                 self._confirmed(name)
+
+    def _catch_up(self, name: str, state: _Channel, seq: int) -> None:
+        """Still nothing up to an announced seq: its sender died before sending; resync."""
+        if self._channels.get(name) is not state or state.seq >= seq:
+            return
+        logger.warning("events up to seq %d of %s never came: resyncing its sockets", seq, name)
+        state.seq = seq
+        for subscription in tuple(state.subscribers):
+            subscription.offer(RESYNC)
 
     def _confirmed(self, name: str) -> None:
         # Confirmations come in command order: at zero pending, the newest SUBSCRIBE is live.

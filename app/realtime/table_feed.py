@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlmodel import Session
@@ -10,6 +11,15 @@ from app.game.roles import SINGLE_ROLES
 from app.play.service import TableContext, members
 from app.realtime import protocol as p
 from app.realtime.hub import Hub
+
+# p.dump writes the type first and the seq second: enough to read the seq without parsing.
+_SEQ = re.compile(r'\{"type":"(?:event|snapshot)","seq":(\d+),')
+
+
+def message_seq(message: str) -> int | None:
+    """The seq of a table's event or snapshot as sent, None for any other message."""
+    match = _SEQ.match(message)
+    return int(match.group(1)) if match else None
 
 
 def table_channel(table_id: int | None) -> str:

@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from app.advisory_locks import RETENTION_SWEEP, only_one
 from app.db import forget_deleted
 from app.game.refusal import Refusal
 from app.models import Workshop
@@ -102,13 +103,19 @@ def next_sweep_in(every_s: float, now: dt.datetime) -> float:
     return min(every_s, (tomorrow - now).total_seconds() + 1)
 
 
+def sweep_alone(engine: Engine) -> int:
+    """purge_expired, unless another process is sweeping this very moment (it does the work)."""
+    with only_one(engine, RETENTION_SWEEP) as mine:
+        return purge_expired(engine) if mine else 0
+
+
 async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:
     """At start, then every `every_s` seconds (RETENTION_SWEEP_SECONDS) and just after each
     midnight, in the background, for as long as the app runs. Until its sweep, an expired
     workshop is refused (check_kept)."""
     while True:
         try:
-            await asyncio.to_thread(purge_expired, engine)
+            await asyncio.to_thread(sweep_alone, engine)
         except Exception:  # a busy database now is a sweep later, not a dead task
             logger.exception("retention sweep failed")
         await asyncio.sleep(next_sweep_in(every_s, dt.datetime.now()))
