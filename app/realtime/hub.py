@@ -69,11 +69,11 @@ class MemoryHub:
         self._channels.clear()
 
 
-def make_hub(redis_url: str | None) -> Hub:
+def make_hub(redis_url: str | None, prefix: str | None = None) -> Hub:
     """Redis when several processes must share events, otherwise memory (the laptop at a venue)."""
     if not redis_url:
         return MemoryHub()
     # Imported here: the single-process setup never loads the Redis client.
     from app.realtime.redis_hub import RedisHub
 
-    return RedisHub(redis_url)
+    return RedisHub(redis_url, prefix)
