@@ -17,7 +17,6 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from redis.asyncio.connection import parse_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +28,8 @@ def redis_key_prefix(redis_url: str, prefix: str | None) -> str:
     """REDIS_PREFIX, or "kaartspel:<db>:" as the event hub uses for its channels."""
     if prefix:
         return prefix
+    from redis.asyncio.connection import parse_url  # one process, no Redis: never loaded
+
     db = parse_url(redis_url).get("db", 0)
     return f"kaartspel:{db}:"
 
