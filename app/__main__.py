@@ -7,6 +7,7 @@ import uvicorn
 from app.db import migrate
 from app.deck import load_library
 from app.network import phone_reachability, public_base_url
+from app.realtime.protocol import MAX_FRAME_BYTES
 from app.settings import get_settings
 
 
@@ -33,6 +34,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        ws_max_size=MAX_FRAME_BYTES,  # not 16 MB read before the 16 KB check
     )
 
 

@@ -32,7 +32,14 @@ _WHY = {
     409: "The role is taken or the table is full.",
     410: "The workshop has finished, or is past its deletion date.",
     422: "The request is not valid.",
-    429: "Too many wrong join codes from this address: wait a minute.",
+    429: "Too many tries from this address (unknown join codes, or workshops created): "
+    "try again after Retry-After seconds.",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds until this address may try again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
 
 
@@ -40,7 +47,11 @@ def errors(*statuses: int, why: dict[int, str] | None = None) -> dict[int | str,
     """`responses=` for a route: these statuses answer with an ErrorBody (`why`: this route's
     own reasons, where it has more than the general one)."""
     reasons = _WHY | (why or {})
-    return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
+    return {
+        status: {"model": ErrorBody, "description": reasons[status]}
+        | ({"headers": RETRY_AFTER} if status == 429 else {})
+        for status in statuses
+    }
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

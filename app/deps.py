@@ -9,8 +9,9 @@ from fastapi import Depends, Form, Path, Request
 from sqlmodel import Session
 
 from app.deck import Library
+from app.i18n import N_
 from app.realtime.hub import Hub
-from app.security import check_form
+from app.security import TooManyRequests, check_form, client_key
 from app.settings import Settings
 from app.web import Pages
 
@@ -60,3 +61,17 @@ def form_guard(
 
 
 FormGuard = [Depends(form_guard)]
+
+
+async def limit_creation(request: Request) -> None:
+    """Workshops created per address, the form and the API together (WORKSHOP_CREATIONS)."""
+    verdict = await request.app.state.creation_limit.hit(client_key(request))
+    if not verdict.allowed:
+        raise TooManyRequests(
+            "too_many_workshops",
+            N_("Too many workshops were created from this address. Try again in a few minutes."),
+            verdict.retry_after,
+        )
+
+
+CreationLimit = [Depends(limit_creation)]

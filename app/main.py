@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,10 +20,24 @@ from app.assets import StaticAssets
 from app.db import make_engine, migrate
 from app.deck import load_library
 from app.game.refusal import Refusal
+from app.play.router import DEVICE_COOKIE
 from app.play.router import router as play_router
+from app.play.service import holds_seat
+from app.rate_limits import Limit, make_storage, redis_key_prefix
+from app.realtime.endpoint import COMMAND_BURST, COMMANDS_PER_SECOND
 from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import make_hub
-from app.security import JoinGuard, JoinGuardGate, SecurityHeaders, client_key
+from app.realtime.sockets import make_sockets
+from app.security import (
+    JOIN_MISSES,
+    WORKSHOP_CREATIONS,
+    JoinGuard,
+    JoinGuardGate,
+    KeyedLimiter,
+    SecurityHeaders,
+    TooManyRequests,
+    client_key,
+)
 from app.settings import ROOT, Settings, get_settings
 from app.summary.converters import PdfCache
 from app.summary.router import router as summary_router
@@ -54,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keeper.cancel()
         sweeper.cancel()
         await app.state.hub.close()
+        await app.state.sockets.aclose()
         app.state.live_tables.close()
         app.state.engine.dispose()
 
@@ -66,14 +82,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.library = library
     app.state.engine = make_engine(settings.database_url)
-    app.state.hub = make_hub(settings.redis_url)
+    app.state.hub = make_hub(settings.redis_url, settings.redis_prefix)
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
     app.state.live_tables = LiveTables(app.state.engine)
     app.state.pdf_cache = PdfCache()
-    app.state.join_guard = JoinGuard()
+    # Shared by every process through Redis when REDIS_URL is set (app/rate_limits.py).
+    limits = make_storage(settings.redis_url, settings.redis_prefix)
+    app.state.join_guard = JoinGuard(Limit(JOIN_MISSES, "join-misses", limits))
+    app.state.creation_limit = Limit(WORKSHOP_CREATIONS, "workshops-created", limits)
+    prefix = (
+        redis_key_prefix(settings.redis_url, settings.redis_prefix) if settings.redis_url else ""
+    )
+    app.state.sockets = make_sockets(settings.redis_url, prefix)
+    # Per seat, shared by its sockets in this process (docs/security.md says why not Redis).
+    app.state.seat_commands = KeyedLimiter(COMMANDS_PER_SECOND, COMMAND_BURST)
     # The last added runs first: the headers wrap everything, the gate's 429 included.
-    app.add_middleware(JoinGuardGate, guard=app.state.join_guard)
+    app.add_middleware(
+        JoinGuardGate,
+        guard=app.state.join_guard,
+        seated=partial(holds_seat, app.state.engine),
+        cookie=DEVICE_COOKIE,
+    )
     # Slow venue Wi-Fi: scripts, styles, pages and downloads travel compressed.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, https=(settings.public_url or "").startswith("https://"))
@@ -123,8 +153,14 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
     async def on_refusal(request: Request, refusal: Refusal) -> Response:
         if refusal.code == "unknown_table":
-            request.app.state.join_guard.failed(client_key(request))
+            await request.app.state.join_guard.failed(client_key(request))
         return respond(request, refusal.status, refusal.code, refusal.message, refusal.params)
+
+    @app.exception_handler(TooManyRequests)
+    async def on_too_many(request: Request, refused: TooManyRequests) -> Response:
+        response = respond(request, 429, refused.code, refused.message, {})
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> Response:

@@ -6,6 +6,7 @@ Kept in one place so that docs/security.md can point at it, and every rule has o
 from __future__ import annotations
 
 import hmac
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -16,6 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from app.game.refusal import Refusal
+from app.rate_limits import Limit, Verdict
 from app.tokens import new_token
 
 # Scripts and styles only from files on this server: no inline script can run, whatever
@@ -160,24 +162,6 @@ class TokenBucket:
         return False
 
 
-class JoinGuard:
-    """Slows down guessing join codes: only failed lookups count, per client address.
-
-    Successful joins never count, so a hundred phones behind one venue NAT are not hurt;
-    someone trying codes gets ``failures`` tries and then one more per ``per_seconds``.
-    """
-
-    def __init__(self, failures: int = 20, per_seconds: float = 60.0) -> None:
-        self.limiter = KeyedLimiter(rate=1 / (per_seconds / failures), burst=failures)
-
-    def blocked(self, key: str) -> bool:
-        bucket = self.limiter.buckets.get(key)
-        return bucket is not None and not bucket.has_token()
-
-    def failed(self, key: str) -> None:
-        self.limiter.take(key)
-
-
 class KeyedLimiter:
     """One bucket per key (a client address), forgetting the oldest keys past ``capacity``."""
 
@@ -197,34 +181,102 @@ def client_key(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-JOIN_PATHS = ("/j/", "/t/", "/api/tables/", "/ws/tables/")
+class TooManyRequests(Exception):
+    """A rate limit said no: answered 429 with Retry-After (main.py's error pages)."""
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.retry_after = code, message, retry_after
+
+
+# Workshops created per address (the start form and POST /api/workshops together): a room of
+# facilitators trying the app behind one NAT fits, a script making hundreds does not.
+WORKSHOP_CREATIONS = "30 per 10 minutes"
+
+
+# --- join codes ------------------------------------------------------------------------
+
+# Every route whose path holds a join code starts with one of these (tests/test_security.py
+# walks the routes to keep it so); the code is the path segment that follows.
+JOIN_PATHS = ("/j/", "/t/", "/api/tables/", "/ws/tables/", "/qr/")
 CLOSE_TOO_MANY = 4429  # ours (RFC 6455 leaves 4000-4999 to applications)
+# A venue NAT puts a whole room behind one address, so the bound is per address but high:
+# a room of people mistyping now and then stays far below it, while guessing one of 2.8·10¹¹
+# codes at 10 a minute stays hopeless.
+JOIN_MISSES = "100 per 10 minutes"
+TOO_MANY_TRIES = "Too many wrong codes from this address. Wait a few minutes and try again."
+
+
+def join_code_in(path: str) -> str | None:
+    """The join code a join path names (``/qr/ABCD.svg`` names ``ABCD``), else None."""
+    for prefix in JOIN_PATHS:
+        if path.startswith(prefix):
+            return path[len(prefix) :].split("/", 1)[0].split(".", 1)[0]
+    return None
+
+
+class JoinGuard:
+    """Slows down guessing join codes: only unknown codes count, per client address.
+
+    Successful lookups never count. Shared by every process through `limits` (Redis when
+    REDIS_URL is set); see JOIN_MISSES for the bound.
+    """
+
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+
+    async def blocked(self, key: str) -> Verdict:
+        return await self.limit.check(key)
+
+    async def failed(self, key: str) -> None:
+        await self.limit.hit(key)
+
+
+# Does this device cookie hold a seat at the table of this join code? (play/service.py)
+SeatCheck = Callable[[str, str], Awaitable[bool]]
 
 
 class JoinGuardGate:
-    """Pure ASGI middleware: a client that guessed too many codes waits before trying more."""
+    """Pure ASGI middleware: a client that guessed too many codes waits before trying more.
 
-    def __init__(self, app: ASGIApp, guard: JoinGuard) -> None:
-        self.app, self.guard = app, guard
+    A request carrying the device cookie of a seat at the table its path names is never
+    refused: behind one NAT, a mistyping neighbour must not lock the seated phones out. The
+    seat is looked up (in the database) only for addresses that are over the bound.
+    """
+
+    def __init__(self, app: ASGIApp, guard: JoinGuard, seated: SeatCheck, cookie: str) -> None:
+        self.app, self.guard, self.seated, self.cookie = app, guard, seated, cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope["path"].startswith(JOIN_PATHS):
+        code = join_code_in(scope["path"]) if scope["type"] in ("http", "websocket") else None
+        if code is not None:
             client = scope.get("client")
-            if self.guard.blocked(client[0] if client else "unknown"):
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": CLOSE_TOO_MANY})
-                    return
-                body = b'{"error":{"code":"too_many_tries","message":"Too many wrong codes. Wait a minute and try again."}}'
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 429,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"retry-after", b"60"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+            verdict = await self.guard.blocked(client[0] if client else "unknown")
+            if not verdict.allowed and not await self._seated(scope, code):
+                await self._refuse(scope, receive, send, verdict.retry_after)
                 return
         await self.app(scope, receive, send)
+
+    async def _seated(self, scope: Scope, code: str) -> bool:
+        device = HTTPConnection(scope).cookies.get(self.cookie)
+        return device is not None and await self.seated(code, device)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, retry: int) -> None:
+        if scope["type"] == "websocket":
+            # Accepted first, so that a browser sees the code (a refused handshake is 1006).
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": CLOSE_TOO_MANY})
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"retry-after", str(retry).encode()),
+                ],
+            }
+        )
+        body = {"error": {"code": "too_many_tries", "message": TOO_MANY_TRIES}}
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})

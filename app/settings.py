@@ -31,13 +31,15 @@ class Settings(BaseSettings):
     # Several server processes share events through Redis (redis://host:6379/0); empty: one
     # process, events stay in memory.
     redis_url: str | None = None
+    # What this deployment's channels and keys in Redis start with; empty: "kaartspel:<db>:".
+    redis_prefix: str | None = None
     cards_dir: Path = ROOT / "cards"
     # How often workshops past their deletion date are deleted (they are refused at once).
     retention_sweep_seconds: float = Field(3600.0, gt=0, le=86_400)
     # Where the app runs for everyone in the room; "development" relaxes nothing, it only labels.
     environment: str = "production"
 
-    @field_validator("public_url", "admin_token", "redis_url")
+    @field_validator("public_url", "admin_token", "redis_url", "redis_prefix")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return (value or "").strip() or None

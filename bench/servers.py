@@ -70,6 +70,8 @@ class Spawned:
                 str(port),
                 "--log-level",
                 "warning",
+                "--ws-max-size",  # as app/__main__.py starts the app
+                "65536",
             ]
         return [sys.executable, "-m", "app"]
 

@@ -26,6 +26,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from app.realtime.protocol import MAX_FRAME_BYTES
 from app.settings import ROOT
 
 ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
@@ -78,6 +79,8 @@ class LiveServer:
             str(self.port),
             "--log-level",
             "warning",
+            "--ws-max-size",  # as app/__main__.py starts it
+            str(MAX_FRAME_BYTES),
         ]
 
     @property

@@ -84,7 +84,7 @@ schema.config.output.sanitization.update(enabled=False)
 def each_request_from_its_own_address(app: ASGIApp) -> ASGIApp:
     """The app, but every HTTP request arrives from another client address.
 
-    The join guard (app/security.py) answers 429 to an address after 20 unknown join codes;
+    The join guard (app/security.py) answers 429 to an address after 100 unknown join codes;
     from one address, the made-up codes would shut every table route for the rest of the run.
     """
     numbers = itertools.count(1)

@@ -50,6 +50,8 @@ def two_servers(
         "DATABASE_URL": postgres_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": f"shared-{uuid.uuid4().hex}",
+        # The rate limits' and sockets' keys of this test only (they outlive it for minutes).
+        "REDIS_PREFIX": f"kaartspel-test-{uuid.uuid4().hex[:10]}:",
     }
     pair = []
     for name in ("a", "b"):

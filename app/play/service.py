@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -60,6 +62,29 @@ def seat_of_device(session: Session, table: WorkshopTable, device_token: str | N
         Seat.table_id == table.id, Seat.device_hash == hash_token(device_token)
     )
     return session.exec(query).first()
+
+
+def device_holds_seat(session: Session, code: str, device_token: str) -> bool:
+    """Does this device cookie hold a seat at the table of this join code?"""
+    code = normalise_join_code(code)
+    if not device_token or len(device_token) > 100 or not looks_like_join_code(code):
+        return False
+    query = (
+        select(Seat.id)
+        .join(WorkshopTable, col(WorkshopTable.id) == col(Seat.table_id))
+        .where(WorkshopTable.join_code == code, Seat.device_hash == hash_token(device_token))
+    )
+    return session.exec(query).first() is not None
+
+
+async def holds_seat(engine: Engine, code: str, device_token: str) -> bool:
+    """device_holds_seat on a worker thread: for the join guard, off the event loop."""
+
+    def look() -> bool:
+        with Session(engine) as session:
+            return device_holds_seat(session, code, device_token)
+
+    return await asyncio.to_thread(look)
 
 
 def take_seat(

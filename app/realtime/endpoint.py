@@ -26,8 +26,9 @@ from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
 from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
+from app.realtime.sockets import Sockets
 from app.realtime.table_feed import message_seq, publish, table_channel, workshop_channel
-from app.security import TokenBucket, client_key, same_origin
+from app.security import KeyedLimiter, client_key, same_origin
 from app.tables.live_state import LiveTables, SeatGone
 from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
@@ -69,6 +70,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     library: Library = websocket.app.state.library
     locks: TableLocks = websocket.app.state.table_locks
     live: LiveTables = websocket.app.state.live_tables
+    sockets: Sockets = websocket.app.state.sockets
     if not same_origin(websocket, websocket.app.state.settings.public_url):
         await websocket.close(CLOSE_POLICY)
         return
@@ -76,7 +78,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         try:
             context = find_table(session, code)
         except Refusal:
-            websocket.app.state.join_guard.failed(client_key(websocket))
+            await websocket.app.state.join_guard.failed(client_key(websocket))
             await websocket.close(CLOSE_UNKNOWN_TABLE)
             return
         seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))
@@ -98,12 +100,13 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 raise WebSocketDisconnect(CLOSE_NO_SEAT)
             return p.dump(snapshot(session, table, workshop, current_seat))
 
-    bucket = TokenBucket(COMMANDS_PER_SECOND, COMMAND_BURST)
+    # One allowance per seat, whatever number of sockets it opens (in this process).
+    commands: KeyedLimiter = websocket.app.state.seat_commands
     refused = 0
 
     async def handle(raw: str, outbox: Subscription) -> None:
         nonlocal refused
-        if not bucket.take():
+        if not commands.take(str(seat_id)):
             refused += 1
             if refused > REFUSALS_BEFORE_CLOSE:
                 raise WebSocketDisconnect(CLOSE_POLICY)
@@ -203,17 +206,23 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         await hub.publish(workshop_channel(workshop.id), json.dumps(message))
 
     async with hub.subscribe(table_channel(table_id)) as subscription:
-        first = await asyncio.to_thread(fresh_snapshot)
-        subscription.offer(first)
-        await hub.announce(table_channel(table_id), message_seq(first) or 0)
-        await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
-        await presence_changed()
+        ticket = await sockets.open(seat_id, client_key(websocket))
+        if ticket.refused:  # too many sockets for this seat or this address
+            await websocket.close(ticket.refused)
+            return
         try:
+            first = await asyncio.to_thread(fresh_snapshot)
+            subscription.offer(first)
+            await hub.announce(table_channel(table_id), message_seq(first) or 0)
+            await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
+            await presence_changed()
             await pump(websocket, subscription, on_text, fresh_snapshot)
         finally:
 
             async def gone() -> None:
-                await _presence(engine, lambda s: mark_gone(s, seat_id))
+                # Away only when the seat's last socket closes, in whichever process it was.
+                if await sockets.close(ticket) == 0:
+                    await _presence(engine, lambda s: mark_gone(s, seat_id))
                 await presence_changed()
 
             # Shielded: a server cancelling this task as the phone leaves still records it.

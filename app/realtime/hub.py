@@ -75,7 +75,7 @@ class MemoryHub:
         self._channels.clear()
 
 
-def make_hub(redis_url: str | None) -> Hub:
+def make_hub(redis_url: str | None, prefix: str | None = None) -> Hub:
     """Redis when several processes must share events, otherwise memory (the laptop at a venue)."""
     if not redis_url:
         return MemoryHub()
@@ -83,4 +83,4 @@ def make_hub(redis_url: str | None) -> Hub:
     from app.realtime.redis_hub import RedisHub
     from app.realtime.table_feed import message_seq
 
-    return RedisHub(redis_url, seq_of=message_seq)
+    return RedisHub(redis_url, prefix, seq_of=message_seq)

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 MAX_TEXT = 2000  # an explanation or a note field; a story fits, a novel does not
 MAX_MESSAGE_BYTES = 16_384
+# uvicorn closes with 1009 any frame larger than this, before reading it (`ws_max_size`); one
+# between the two is read and answered `too_large`.
+MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES
 CommandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 CardId = Annotated[str, Field(min_length=1, max_length=16)]
 SideName = Literal["stimulating", "hindering"]

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.api_errors import errors
 from app.deck import Library
 from app.deps import (
+    CreationLimit,
     FormGuard,
     HubDep,
     LibraryDep,
@@ -98,7 +99,12 @@ def start_page(
     )
 
 
-@router.post("/workshops", include_in_schema=False, response_model=None, dependencies=FormGuard)
+@router.post(
+    "/workshops",
+    include_in_schema=False,
+    response_model=None,
+    dependencies=[*FormGuard, *CreationLimit],
+)
 def start_workshop(
     request: Request,
     session: SessionDep,
@@ -246,11 +252,15 @@ def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Respon
         400,
         401,
         422,
+        429,
         why={
             422: "The request is not valid (code invalid, with the fields), or names a deck "
-            "that does not exist (code unknown_deck)."
+            "that does not exist (code unknown_deck).",
+            429: "Too many workshops were created from this address: try again after "
+            "Retry-After seconds.",
         },
     ),
+    dependencies=CreationLimit,
 )
 def api_create_workshop(
     data: WorkshopCreate,
