@@ -85,9 +85,8 @@ def _lines(pdf: bytes) -> list[list[Line]]:
     return pages
 
 
-def _report(tmp: Path, cards_dir: Path | None = None) -> Report:
-    _needs_weasyprint()
-    settings = Settings(
+def _settings(tmp: Path, cards_dir: Path | None = None) -> Settings:
+    return Settings(
         database_url=f"sqlite:///{tmp / 'report.db'}",
         public_url=PUBLIC_URL,
         secret_key="test-secret",
@@ -95,6 +94,11 @@ def _report(tmp: Path, cards_dir: Path | None = None) -> Report:
         redis_url=None,
         **({"cards_dir": cards_dir} if cards_dir else {}),
     )
+
+
+def _report(tmp: Path, cards_dir: Path | None = None) -> Report:
+    _needs_weasyprint()
+    settings = _settings(tmp, cards_dir)
     from app.summary import converters, router
 
     given: list[str] = []
@@ -320,14 +324,7 @@ def test_the_anders_row_names_the_side_of_each_name(replay: Report) -> None:
 
 @pytest.fixture
 def replay_client(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'r.db'}",
-        public_url=PUBLIC_URL,
-        secret_key="test-secret",
-        host="127.0.0.1",
-        redis_url=None,
-    )
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8765") as client:
+    with TestClient(create_app(_settings(tmp_path)), base_url="http://127.0.0.1:8765") as client:
         laid, notes = boards()
         _, token = seed_workshop(client, laid, notes, tables=TABLES)
         yield client, token
