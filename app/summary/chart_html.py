@@ -74,7 +74,7 @@ def fits(label: str, width: float) -> bool:
     return width / 100 * CHART_MM >= needed
 
 
-def bar_row(row: FactorRow, reference: bool) -> BarRow:
+def bar_row(row: FactorRow, reference: bool, *, zeros: bool = True) -> BarRow:
     segments = []
     for side in SIDES:
         start = 0.0
@@ -96,8 +96,9 @@ def bar_row(row: FactorRow, reference: bool) -> BarRow:
     return BarRow(
         row=row,
         segments=tuple(segments),
-        stimulating=f"{row.stimulating.percent}%",
-        hindering=f"{row.hindering.percent}%",
+        # With no interview yet there are no figures to print, not even 0%.
+        stimulating=f"{row.stimulating.percent}%" if row.stimulating.count or zeros else "",
+        hindering=f"{row.hindering.percent}%" if row.hindering.count or zeros else "",
         reference=marker,
         named=named,
     )
@@ -106,7 +107,7 @@ def bar_row(row: FactorRow, reference: bool) -> BarRow:
 def bar_groups(chart: Chart, *, reference: bool) -> tuple[BarGroup, ...]:
     show = reference and chart.has_reference
     return tuple(
-        BarGroup(group.title, tuple(bar_row(row, show) for row in group.rows))
+        BarGroup(group.title, tuple(bar_row(row, show, zeros=chart.n > 0) for row in group.rows))
         for group in chart.groups
     )
 
