@@ -35,6 +35,7 @@ from pydantic import (
 __all__ = [
     "Card",
     "Category",
+    "ConversionType",
     "Deck",
     "DeckError",
     "Factor",
@@ -98,6 +99,26 @@ class Category(_Schema):
     title: Text
     factors: list[Factor] = Field(min_length=1)
 
+    @property
+    def codes(self) -> list[str]:
+        return [factor.code for factor in self.factors]
+
+
+class ConversionType(_Schema):
+    """One of the research's types of conversion factor, and the factors of that type.
+
+    The research chart groups factors this way (personal, social, work/organisation,
+    system) rather than by the deck's categories; a deck may carry that grouping too.
+    """
+
+    code: Code
+    title: Text
+    factors: list[Code] = Field(min_length=1)  # factor codes, in the order the chart lists them
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.factors)
+
 
 # "copy" is the domain's word for which of the identical cards this is; it shadows
 # BaseModel.copy, which pydantic 2 deprecates in favour of model_copy anyway.
@@ -123,6 +144,7 @@ class Deck(_Schema):
     copies: int = Field(ge=1, le=4)
     categories: list[Category] = Field(min_length=1)
     blank: Factor | None = None
+    conversion_types: list[ConversionType] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -184,6 +206,24 @@ class Deck(_Schema):
                 yield ("blank", "category"), "the blank card has no category; leave the key out"
             if not self.blank.blank:
                 yield ("blank", "blank"), "the blank card must be blank; leave the key out"
+        yield from self._type_problems(factor_at)
+
+    def _type_problems(self, factor_at: dict[str, str]) -> Iterator[tuple[Loc, str]]:
+        """Conversion types, if given, put every factor (not the blank card) in exactly one."""
+        if not self.conversion_types:
+            return
+        typed: dict[str, str] = {}
+        for i, kind in enumerate(self.conversion_types):
+            for j, code in enumerate(kind.factors):
+                loc: Loc = ("conversion_types", i, "factors", j)
+                if code not in factor_at:
+                    yield loc, f"{code!r} is not a factor of this deck"
+                elif code in typed:
+                    yield loc, f"factor {code!r} already has a type ({typed[code]})"
+                typed.setdefault(code, kind.code)
+        untyped = [code for code in factor_at if code not in typed]
+        if untyped:
+            yield ("conversion_types",), f"factors without a type: {', '.join(untyped)}"
 
     def factors(self) -> list[Factor]:
         """Every factor in deck order, the blank card last."""
@@ -571,6 +611,15 @@ def _deck_difference(source: Deck, translation: Deck, source_name: str) -> tuple
                     return differs(
                         ("categories", i, "factors", j, key), getattr(a, key), getattr(b, key)
                     )
+    if [(t.code, t.factors) for t in source.conversion_types] != [
+        (t.code, t.factors) for t in translation.conversion_types
+    ]:
+        return differs(
+            ("conversion_types",),
+            [t.code for t in source.conversion_types],
+            [t.code for t in translation.conversion_types],
+            " (codes or factors of the conversion types)",
+        )
     if (source.blank is None) != (translation.blank is None):
         has = "has" if translation.blank is not None else "has no"
         return ("blank",), f"{has} blank card, unlike {source_name}"

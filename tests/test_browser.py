@@ -629,3 +629,39 @@ def test_the_table_page_keeps_what_the_socket_said_before_its_script_ran(scene: 
         assert not errors, errors
     finally:
         page.close()
+
+
+# --- the PDF download (issue #17) ------------------------------------------------------------
+
+
+def test_the_pdf_link_says_while_the_pdf_is_made(server: AppServer, browser: Browser) -> None:
+    workshop = server.create_workshop("Het rapport", tables=1)
+    laptop = person(browser, server.base, "laptop", phone=False)
+    try:
+        page = laptop.page
+        # Making a PDF takes a moment; its answer is held back a little longer here, so the
+        # waiting state is there to be seen on any machine.
+        page.add_init_script(
+            "(() => { const fetched = window.fetch; window.fetch = (...args) =>"
+            " new Promise((done) => setTimeout(done, 1500)).then(() => fetched(...args)); })()"
+        )
+        page.goto(f"/f/{workshop['token']}/summary")
+        link = page.locator(f'#downloads a[href="/f/{workshop["token"]}/report.pdf"]')
+        label = link.inner_text()
+        with page.expect_download(timeout=STEP_MS * 3) as download:
+            link.click()
+            expect(link).to_have_text("PDF wordt gemaakt…")
+            expect(link).to_have_attribute("aria-busy", "true")
+            link.click()  # a second click while it is made starts nothing more
+        assert re.fullmatch(
+            r"kaartspel-het-rapport-[\d-]+-report\.pdf", download.value.suggested_filename
+        )
+        assert download.value.path().read_bytes().startswith(b"%PDF")
+        expect(link).to_have_text(label)
+        expect(link).not_to_have_attribute("aria-busy", "true")
+        page.goto(f"/f/{workshop['token']}/report.html")
+        expect(page.locator("#chart svg")).to_be_visible()  # the page's chart: the SVG drawing
+        screenshot(page, "report-page-laptop")
+        no_page_errors([laptop])
+    finally:
+        laptop.close()

@@ -235,6 +235,7 @@ def test_factor_code_must_start_with_its_category(cards: Path) -> None:
 def test_nl_en_mismatch_names_the_english_file(cards: Path) -> None:
     path = cards / "llo.en.yaml"
     edit(path, "code: D3", "code: D4")
+    edit(path, "D1, D2, D3]", "D1, D2, D4]")  # its conversion types follow the new code
     error = load_error(cards)
     assert error.path == path
     assert error.line == line_of(path, "code: D4")
@@ -367,3 +368,50 @@ def test_cli_reports_the_error_and_exits_1(cards: Path) -> None:
     assert result.stdout == ""
     assert "llo.nl.yaml, line " in result.stderr
     assert "categories[1].factors[1].code: factor code 'A9'" in result.stderr
+
+
+# --- the research's types of conversion factor -----------------------------------------
+
+
+def test_the_llo_deck_carries_the_research_types_of_conversion_factor() -> None:
+    library = load_library(default_cards_dir())
+    for language, titles in (
+        ("nl", ["Persoonlijke", "Sociale", "Werk/organisatie", "Systeemconversiefactoren"]),
+        ("en", ["Personal", "Social", "Work/organisation", "System"]),
+    ):
+        deck = library.deck("llo", language)
+        kinds = deck.conversion_types
+        assert [k.code for k in kinds] == ["PERSONAL", "SOCIAL", "WORK", "SYSTEM"]
+        assert [k.title.split()[0] for k in kinds] == titles
+        # The research chart: employer and job characteristics together are work/organisation.
+        assert kinds[2].factors == ["C1", "C2", "C3", "C4", "C5", "D1", "D2", "D3"]
+        assert sorted(c for k in kinds for c in k.factors) == sorted(
+            f.code for f in deck.factors() if not f.blank
+        )
+
+
+def test_a_conversion_type_names_only_factors_of_the_deck(cards: Path) -> None:
+    path = cards / "llo.nl.yaml"
+    edit(path, "[E1, E2, E3, E4, E5]", "[E1, E2, E3, E4, E5, E9]")
+    error = load_error(cards)
+    assert error.path == path
+    assert error.location == "conversion_types[3].factors[5]"
+    assert error.message == "'E9' is not a factor of this deck"
+
+
+def test_every_factor_has_exactly_one_conversion_type(cards: Path) -> None:
+    path = cards / "llo.nl.yaml"
+    edit(path, "[E1, E2, E3, E4, E5]", "[E1, E2, E3, E4]")
+    assert load_error(cards).message == "factors without a type: E5"
+    edit(path, "[E1, E2, E3, E4]", "[E1, E2, E3, E4, A1]")
+    assert load_error(cards).message == "factor 'A1' already has a type (PERSONAL)"
+
+
+def test_nl_en_conversion_types_must_match(cards: Path) -> None:
+    path = cards / "llo.en.yaml"
+    edit(path, "[C1, C2, C3, C4, C5, D1, D2, D3]", "[C1, C2, C3, C4, C5, D1, D2]")
+    edit(path, "[E1, E2, E3, E4, E5]", "[E1, E2, E3, E4, E5, D3]")
+    error = load_error(cards)
+    assert error.path == path
+    assert error.location == "conversion_types"
+    assert "llo.nl.yaml" in error.message

@@ -19,7 +19,7 @@ import pytest
 
 from app.deck import Deck, load_library
 from app.settings import ROOT
-from app.summary.aggregate import Filter, chart, percent, recommendation_groups
+from app.summary.aggregate import Filter, chart, percent, recommendation_groups, split_percent
 from app.summary.chart_svg import render_chart_svg
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 from app.summary.views import ChartRequest, chart_labels, chart_svg, file_name
@@ -114,7 +114,10 @@ def test_every_figure_of_the_known_boards(deck: Deck) -> None:
     assert figures(result, "A1") == (0, 25, 25, 0, 0, 0)
     # Two "Anders" cards on one side count once, at the larger extent.
     assert figures(result, "X") == (0, 25, 25, 0, 0, 0)
-    assert next(r for r in result.rows if r.code == "X").named == ("Mantelzorg", "Buurt")
+    assert next(r for r in result.rows if r.code == "X").named_on("stimulating") == (
+        "Mantelzorg",
+        "Buurt",
+    )
     untouched = [r for r in result.rows if r.code not in {"A1", "A2", "B1", "C1", "X"}]
     assert untouched and all(r.stimulating.count == r.hindering.count == 0 for r in untouched)
     b1 = next(r for r in result.rows if r.code == "B1")
@@ -236,3 +239,86 @@ def test_recommendations_find_dutch_compounds_and_plurals(deck: Deck) -> None:
     assert "Plan opleidingstijd in het rooster" in groups[category["Opleiding"]]
     assert "Een leidinggevende die coacht" in groups[category["Leidinggevenden/management"]]
     assert groups[""] == ["Geldig beleid maken"]  # "geld" is a whole word, not a prefix
+
+
+# --- issue #17: what the chart and the lists say ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("counts", "n", "expected"),
+    [
+        ((10, 3), 24, (42, 12)),  # Toekomstdromen: 41.7 + 12.5 -> 42 + 13 = 55, but the total is 54
+        ((1, 1), 8, (13, 12)),  # 12.5 + 12.5, total 25: a tie goes to the first (limited)
+        ((0, 3), 8, (0, 38)),  # a zero stays zero
+        ((1, 2), 3, (33, 67)),
+        ((0, 0), 0, (0, 0)),
+    ],
+)
+def test_segments_add_up_to_the_half_up_total(
+    counts: tuple[int, int], n: int, expected: tuple[int, int]
+) -> None:
+    assert split_percent(counts, n) == expected
+    assert sum(expected) == percent(sum(counts), n)
+
+
+def test_a_rows_segments_are_printed_to_add_up(deck: Deck) -> None:
+    boards = [interview(1, 1 + i, card("A1-1", "stimulating", "large")) for i in range(3)]
+    boards += [interview(2, 1 + i, card("A1-1", "stimulating", "limited")) for i in range(10)]
+    boards += [interview(3, 1 + i, card("B1-1", "stimulating", "limited")) for i in range(11)]
+    result = chart(workshop(*boards), deck)
+    a1 = next(r for r in result.rows if r.code == "A1")
+    assert (a1.segment("stimulating", "limited"), a1.segment("stimulating", "large")) == (42, 12)
+    assert a1.stimulating.percent == 54
+    svg = render_chart_svg(result, chart_labels(workshop(*boards), deck, result), bar_titles={})
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert "++12" in texts and "+42" in texts and "++13" not in texts
+
+
+def test_a_side_no_one_chose_prints_0_percent(deck: Deck) -> None:
+    _, svg = chart_svg(KNOWN, deck, ChartRequest(Filter(), "category", reference=False))
+    economie = svg.split(">Economie<", 1)[1].split("</g>", 1)[0]
+    assert economie.count(">0%</text>") == 2  # stimulating and hindering
+    _, empty = chart_svg(workshop(interview(1, 1)), deck, ChartRequest(Filter(), "category", False))
+    assert ">0%</text>" not in empty  # no interview yet: no figures at all
+
+
+def test_the_blank_card_keeps_the_side_of_each_name(deck: Deck) -> None:
+    both = workshop(
+        interview(1, 1, card("X-1", "stimulating", "large", name="Mantelzorg")),
+        interview(1, 2, card("X-2", "hindering", "limited", name="Werkdruk")),
+        interview(2, 1, card("X-1", "hindering", "large", name="Mantelzorg")),
+    )
+    result = chart(both, deck)
+    x = next(r for r in result.rows if r.code == "X")
+    assert x.named_on("stimulating") == ("Mantelzorg",)
+    assert x.named_on("hindering") == ("Werkdruk", "Mantelzorg")
+    _, svg = chart_svg(both, deck, ChartRequest(Filter(), "category", reference=False))
+    assert "Stimulerend: Mantelzorg · Belemmerend: Werkdruk, Mantelzorg" in svg
+
+
+def test_a_recommendation_naming_two_categories_is_listed_once(deck: Deck) -> None:
+    notes = "- Leidinggevenden moeten zelfvertrouwen geven\n- Meer budget"
+    groups = recommendation_groups(
+        workshop(interview(1, 1, recommendations=notes)), deck, "Algemeen"
+    )
+    items = [(g.title, i.text, i.also) for g in groups for i in g.items]
+    # Named first: Leidinggevenden (Werkgever), then zelfvertrouwen (Persoonlijke factoren).
+    assert items == [
+        ("Werkgever", "Leidinggevenden moeten zelfvertrouwen geven", ("Persoonlijke factoren",)),
+        ("Algemeen", "Meer budget", ()),
+    ]
+
+
+def test_grouping_by_the_researchs_types_of_conversion_factor(deck: Deck) -> None:
+    result = chart(KNOWN, deck, sort="type")
+    assert [g.code for g in result.groups] == ["PERSONAL", "SOCIAL", "WORK", "SYSTEM", ""]
+    assert [r.code for r in result.groups[2].rows] == [
+        *("C1", "C2", "C3", "C4", "C5"),
+        *("D1", "D2", "D3"),
+    ]
+    assert result.groups[-1].rows[0].code == "X"
+    # The figures are the same whichever way the rows are grouped.
+    by_category = {r.code: figures(chart(KNOWN, deck), r.code) for r in result.rows}
+    assert {r.code: figures(result, r.code) for r in result.rows} == by_category
+    _, svg = chart_svg(KNOWN, deck, ChartRequest(Filter(), "type", reference=False))
+    assert "Werk/organisatie conversiefactoren" in svg

@@ -143,7 +143,7 @@ def test_report_pdf_and_html(client: TestClient, seeded: tuple[dict, str]) -> No
     page = html(client, f"/f/{token}/report.html")
     assert "Van monteur naar teamleider." in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
-    assert page.count('class="board-picture"') == 3  # the boards with cards or notes
+    assert page.count('class="interview"') == 3  # the interviews with cards or notes
     response = client.get(f"/f/{token}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert response.headers["content-disposition"].endswith(f'-{SEED_DATE}-report.pdf"')
@@ -288,3 +288,26 @@ def test_the_pdf_is_made_once_per_state_of_the_tables(
     )
     client.get(f"/f/{token}/report.pdf")
     assert len(made) == 2  # a table moved: a new report
+
+
+def test_the_summary_offers_the_researchs_grouping(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    _, token = seeded
+    page = html(client, f"/f/{token}/summary?sort=type")
+    assert '<option value="type" selected>' in page
+    assert "Persoonlijke conversiefactoren" in page and "Systeemconversiefactoren" in page
+    svg = client.get(f"/f/{token}/chart.svg?sort=type").text
+    assert "Werk/organisatie conversiefactoren" in svg
+    assert f"/f/{token}/chart.png?sort=type" in page  # the downloads follow the choice
+
+
+def test_recommendations_are_listed_once_with_the_other_categories_named(
+    client: TestClient,
+) -> None:
+    notes = {(1, 1): {"recommendations": "Leidinggevenden moeten zelfvertrouwen geven"}}
+    _, token = seed_workshop(client, {(1, 1): [("A2-1", "stimulating", "large", "", "")]}, notes)
+    page = html(client, f"/f/{token}/summary")
+    panel = page.split('id="recommendations"', 1)[1].split("</section>", 1)[0]
+    assert panel.count("Leidinggevenden moeten zelfvertrouwen geven") == 1
+    assert "gaat ook over: Persoonlijke factoren" in panel

@@ -9,9 +9,11 @@ How it counts, as the research did (GAME.md, "N=24"):
   Each interview counts at most once per factor and side. The two copies of a factor can
   lie on both sides of one board: that interview then counts on both sides. Two blank
   "Anders" cards on one side count once, at the larger extent.
-- Percentages are rounded half up, as printed in the research (12.5% → 13%). Each segment
-  and each side's total is rounded on its own, so segments may add up to one more or less
-  than the total, as in any printed chart.
+- Each side's total is rounded half up, as printed in the research (12.5% → 13%). Its two
+  segments (limited, large) are rounded so that they add up to that total: each gets its
+  share rounded down, and the points still missing go to the larger remainders (the
+  largest remainder method; a tie goes to "limited"). So ++13 and +42 against a total of 54
+  becomes ++12 and +42: what is printed adds up.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Literal
 
-from app.deck import Deck, Factor
+from app.deck import Category, ConversionType, Deck, Factor
 from app.summary.records import InterviewRecord, WorkshopRecord
 
 SIDES = ("stimulating", "hindering")
 EXTENTS = ("limited", "large")
-SortOrder = Literal["category", "stimulating", "hindering"]
-SORT_ORDERS: tuple[SortOrder, ...] = ("category", "stimulating", "hindering")
+# "type": the research's own grouping by type of conversion factor (the deck's conversion_types).
+SortOrder = Literal["category", "type", "stimulating", "hindering"]
+SORT_ORDERS: tuple[SortOrder, ...] = ("category", "type", "stimulating", "hindering")
 TOP = 5  # how many top factors the summary names per side
 PAIRS = 10  # how many connections the summary lists
 
@@ -56,6 +59,23 @@ class Share:
         return self.count / self.n if self.n else 0.0
 
 
+def split_percent(counts: Sequence[int], n: int) -> tuple[int, ...]:
+    """Whole percentages of count/n that add up to percent(sum(counts), n): largest remainder.
+
+    Every part gets its exact share rounded down; the points the total still needs go to the
+    parts with the largest remainders, earlier parts first on a tie. A part of zero stays zero.
+    """
+    if n <= 0:
+        return tuple(0 for _ in counts)
+    floors = [100 * count // n for count in counts]
+    missing = percent(sum(counts), n) - sum(floors)
+    # Remainders compared exactly, in hundredths of a count: (100 * count) mod n.
+    ranked = sorted(range(len(counts)), key=lambda i: (-(100 * counts[i] % n), i))
+    for i in ranked[:missing]:
+        floors[i] += 1
+    return tuple(floors)
+
+
 @dataclass(frozen=True)
 class Filter:
     """Which interviews the figures are about: some tables (empty = all) and one round or both."""
@@ -74,6 +94,14 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A name a respondent gave the blank card, and the side of the board it lay on."""
+
+    name: str
+    side: str
+
+
+@dataclass(frozen=True)
 class FactorRow:
     code: str
     title: str
@@ -83,10 +111,18 @@ class FactorRow:
     stimulating: Share
     hindering: Share
     reference: int | None  # the research's stimulating share (N=24), if the deck has it
-    named: tuple[str, ...] = ()  # for the blank card: the names respondents gave it
+    named: tuple[Named, ...] = ()  # for the blank card: the names respondents gave it, by side
 
     def share(self, side: str, extent: str) -> Share:
         return self.counts[(side, extent)]
+
+    def segment(self, side: str, extent: str) -> int:
+        """The segment's percentage as printed: the side's two segments add up to its total."""
+        shares = [self.counts[(side, e)].count for e in EXTENTS]
+        return split_percent(shares, self.stimulating.n)[EXTENTS.index(extent)]
+
+    def named_on(self, side: str) -> tuple[str, ...]:
+        return tuple(named.name for named in self.named if named.side == side)
 
 
 @dataclass(frozen=True)
@@ -139,10 +175,12 @@ def chart(
     n = len(counted)
     rows = {f.code: _row(f, i, counted, n) for i, f in enumerate(deck.factors())}
     groups: list[Group]
-    if sort == "category":
-        groups = [
-            Group(c.code, c.title, tuple(rows[f.code] for f in c.factors)) for c in deck.categories
-        ]
+    if sort in ("category", "type"):
+        # A deck without conversion types (the outcome cards) is grouped by its categories.
+        kinds: Sequence[Category | ConversionType] = deck.categories
+        if sort == "type" and deck.conversion_types:
+            kinds = deck.conversion_types
+        groups = [Group(k.code, k.title, tuple(rows[code] for code in k.codes)) for k in kinds]
         if deck.blank is not None:
             groups.append(Group("", deck.blank.title, (rows[deck.blank.code],)))
     else:
@@ -166,7 +204,7 @@ def chart(
 def _row(factor: Factor, order: int, interviews: Sequence[InterviewRecord], n: int) -> FactorRow:
     counts: Counter[tuple[str, str]] = Counter()
     sides: Counter[str] = Counter()
-    named: list[str] = []
+    named: list[Named] = []
     for interview in interviews:
         strongest: dict[str, str] = {}
         for card in interview.cards:
@@ -174,9 +212,9 @@ def _row(factor: Factor, order: int, interviews: Sequence[InterviewRecord], n: i
                 continue
             if card.side not in strongest or card.extent == "large":
                 strongest[card.side] = card.extent
-            name = card.custom_name.strip()
-            if factor.blank and name and name not in named:
-                named.append(name)
+            given = Named(card.custom_name.strip(), card.side)
+            if factor.blank and given.name and given not in named:
+                named.append(given)
         for side, extent in strongest.items():
             counts[(side, extent)] += 1
             sides[side] += 1
@@ -217,6 +255,7 @@ class Recommendation:
     text: str
     table: int
     round: int
+    also: tuple[str, ...] = ()  # titles of the other categories it names, in the order named
 
 
 @dataclass(frozen=True)
@@ -253,20 +292,29 @@ def _mention(title: str) -> re.Pattern[str]:
 def recommendation_groups(
     workshop: WorkshopRecord, deck: Deck, other_title: str
 ) -> tuple[RecommendationGroup, ...]:
-    """Every recommendation, under each category whose name or factor it mentions."""
+    """Every recommendation once, under the first category it mentions (by name or factor).
+
+    A recommendation that names several categories is listed under the one it names first
+    in its text, and says which others it names (``also``), so the list counts each once.
+    """
     names = {
         c.code: [_mention(c.title)] + [_mention(f.title) for f in c.factors]
         for c in deck.categories
     }
+    titles = {c.code: c.title for c in deck.categories} | {"": other_title}
     grouped: dict[str, list[Recommendation]] = {code: [] for code in [*names, ""]}
     for interview in workshop.interviews:
         for text in split_recommendations(interview.note("recommendations")):
-            item = Recommendation(text, interview.table, interview.round)
             folded = text.casefold()
-            hits = [code for code, found in names.items() if any(f.search(folded) for f in found)]
-            for code in hits or [""]:
-                grouped[code].append(item)
-    titles = {c.code: c.title for c in deck.categories} | {"": other_title}
+            first: dict[str, int] = {}  # category -> where in the text it is first named
+            for code, found in names.items():
+                places = [m.start() for f in found if (m := f.search(folded))]
+                if places:
+                    first[code] = min(places)
+            # sorted() is stable: a tie in place keeps the deck's order of categories.
+            hits = sorted(first, key=first.__getitem__) or [""]
+            also = tuple(titles[code] for code in hits[1:])
+            grouped[hits[0]].append(Recommendation(text, interview.table, interview.round, also))
     return tuple(
         RecommendationGroup(code, titles[code], tuple(items))
         for code, items in grouped.items()

@@ -6,8 +6,10 @@ the projector, the report, the PDF and the downloads all use this one drawing.
 Stimulating grows to the left of the middle line and hindering to the right, as on the
 board. "Limited" sits next to the line and "large" outside it, so the strongest answers
 either way are furthest out. Colour never carries meaning alone: segments are labelled
-"+ / ++ / − / −−" with their percentage, each side's total is printed at its end, the
-legend spells out every sign, and each bar has a text title with all its figures.
+"+ / ++ / − / −−" with their percentage, each side's total is printed at its end (a side
+never chosen says "0%", so a zero is not mistaken for a missing row), the legend spells out
+every sign, and each bar has a text title with all its figures. Segments print the
+percentages of FactorRow.segment, which add up to the total beside them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ BAR_AREA = (WIDTH - 2 * MARGIN - LABEL_WIDTH) // 2  # pixels for 100% on each si
 MIDDLE = MARGIN + LABEL_WIDTH + BAR_AREA
 ROW = 30
 BAR = 18
+NAMED = 18  # the blank card's row grows by a line that lists its names, side by side
+NAMED_CHARS = 130
 GROUP_HEAD = 30
 HEAD = 96
 FOOT = 70
@@ -80,8 +84,12 @@ def render_chart_svg(
             )
             y += GROUP_HEAD
         for row in group.rows:
-            body.append(_bar(row, y, show_reference, bar_titles.get(row.code, row.title)))
+            title = bar_titles.get(row.code, row.title)
+            body.append(_bar(row, y, show_reference, title, zeros=chart.n > 0))
             y += ROW
+            if row.named:
+                body.append(_names(row, y, labels))
+                y += NAMED
     bars_bottom = y
     if chart.n == 0:
         body.append(
@@ -112,14 +120,31 @@ def _x(fraction: float, side: str) -> float:
     return MIDDLE - fraction * BAR_AREA if side == "stimulating" else MIDDLE + fraction * BAR_AREA
 
 
-def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
-    label = row.title if not row.named else f"{row.title} ({', '.join(row.named)})"
+def _names(row: FactorRow, y: int, labels: ChartLabels) -> str:
+    """The names given to the blank card, under its bar, each with the side it lay on."""
+    words = {"stimulating": labels.stimulating, "hindering": labels.hindering}
+    text = " · ".join(
+        f"{words[side]}: {', '.join(names)}"
+        for side in ("stimulating", "hindering")
+        if (names := row.named_on(side))
+    )
+    return tag_text(
+        "text",
+        shorten(text, NAMED_CHARS),
+        x=MARGIN + 12,
+        y=y + NAMED - 14,
+        fill=MUTED,
+        **{"font-size": 12},
+    )
+
+
+def _bar(row: FactorRow, y: int, show_reference: bool, title: str, *, zeros: bool) -> str:
     parts = [
         open_tag("g"),
         tag_text("title", title),
         tag_text(
             "text",
-            shorten(label, 38),
+            shorten(row.title, 38),
             x=MARGIN,
             y=y + BAR - 4,
             fill=INK,
@@ -148,7 +173,7 @@ def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
                 parts.append(
                     tag_text(
                         "text",
-                        f"{_SIGN[(side, extent)]}{share.percent}",
+                        f"{_SIGN[(side, extent)]}{row.segment(side, extent)}",
                         x=round(left + width / 2, 1),
                         y=y + BAR - 5,
                         fill=_LABEL_INK[extent],
@@ -157,7 +182,7 @@ def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
                 )
             start += share.fraction
         total = row.stimulating if side == "stimulating" else row.hindering
-        if total.count:
+        if total.count or zeros:
             end = _x(total.fraction, side)
             stimulating = side == "stimulating"
             parts.append(
@@ -166,10 +191,10 @@ def _bar(row: FactorRow, y: int, show_reference: bool, title: str) -> str:
                     f"{total.percent}%",
                     x=round(end - 5 if stimulating else end + 5, 1),
                     y=y + BAR - 4,
-                    fill=INK,
+                    fill=INK if total.count else MUTED,
                     **{
                         "font-size": 12,
-                        "font-weight": 700,
+                        "font-weight": 700 if total.count else 400,
                         "text-anchor": "end" if stimulating else "start",
                     },
                 )

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.deck import Deck
 from app.i18n import N_
-from app.summary.aggregate import EXTENTS, SIDES, Chart, FactorRow, Share, chart
+from app.summary.aggregate import EXTENTS, SIDES, Chart, FactorRow, chart
 from app.summary.records import (
     NOTE_FIELDS,
     NOTE_LABELS,
@@ -82,7 +82,7 @@ INTERVIEW_COLUMNS = (
     *NOTE_FIELDS,
 )
 NOTE_COLUMNS = ("table", "round", "field", "text")
-# The chart's four segments, then each side's total (rounded on its own, as in the chart).
+# The chart's four segments, then each side's total (the segments add up to it, as in the chart).
 _SEGMENTS = (*((s, e) for s in SIDES for e in EXTENTS), *((s, "total") for s in SIDES))
 FACTOR_COLUMNS = (
     "code",
@@ -111,8 +111,9 @@ DEFINITIONS = {
         "once per factor and side, at the larger extent."
     ),
     "rounding": N_(
-        "Percentages are rounded half up to whole numbers (12.5% becomes 13%). Each segment "
-        "and each total is rounded on its own, so segments may differ by one from the total."
+        "Percentages are rounded half up to whole numbers (12.5% becomes 13%). The two "
+        "segments of a side (limited, large) are rounded so that they add up to its total "
+        "(largest remainder)."
     ),
 }
 # Every key the caller translates for ``headers``, with its English text (the msgid).
@@ -244,10 +245,15 @@ def _placements(workshop: WorkshopRecord, deck: Deck) -> list[dict[str, Any]]:
     return rows
 
 
-def _shares(row: FactorRow) -> list[Share]:
-    """A factor's shares in _SEGMENTS order."""
+def _shares(row: FactorRow) -> list[tuple[int, int]]:
+    """A factor's (count, percent) in _SEGMENTS order, percentages as the chart prints them."""
     totals = {"stimulating": row.stimulating, "hindering": row.hindering}
-    return [totals[s] if e == "total" else row.share(s, e) for s, e in _SEGMENTS]
+    return [
+        (totals[s].count, totals[s].percent)
+        if e == "total"
+        else (row.share(s, e).count, row.segment(s, e))
+        for s, e in _SEGMENTS
+    ]
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -435,8 +441,8 @@ def _factor_sheet(sheet: Worksheet, figures: Chart, deck: Deck, headers: Mapping
     rows = []
     for row in figures.rows:
         values: list[Any] = [row.code, row.title, categories.get(row.category, "")]
-        for share in _shares(row):
-            values += [share.count, share.percent]
+        for count, percent in _shares(row):
+            values += [count, percent]
         rows.append([*values, row.reference])
     _table(sheet, FACTOR_COLUMNS, rows, headers)
 
@@ -468,8 +474,8 @@ def _about_sheet(
 # --- JSON ---------------------------------------------------------------------------------
 
 
-def _share_json(share: Share) -> dict[str, int]:
-    return {"count": share.count, "percent": share.percent}
+def _share_json(share: tuple[int, int]) -> dict[str, int]:
+    return {"count": share[0], "percent": share[1]}
 
 
 def _card_json(order: int, card: CardRecord, names: Mapping[str, tuple[str, str, str]]) -> Any:

@@ -20,9 +20,10 @@ from app.deps import FormGuard, LibraryDep, PagesDep, RowNumber, SessionDep
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Workshop, WorkshopTable
-from app.summary import exports
+from app.summary import chart_html, exports
 from app.summary.aggregate import (
     SORT_ORDERS,
+    Chart,
     Filter,
     SortOrder,
     chart,
@@ -35,6 +36,7 @@ from app.summary.shares import create_share, revoke_share, shares_of, workshop_f
 from app.summary.views import (
     ChartRequest,
     attachment,
+    chart_labels,
     chart_svg,
     file_name,
     filter_text,
@@ -261,10 +263,24 @@ def _report(
     pages: Pages, request: Request, viewer: Viewer, library: Library, session: Session, pdf: bool
 ) -> tuple[HTMLResponse, WorkshopRecord]:
     workshop = viewer.workshop
-    record = load_workshop(session, workshop, library, pictures=True)
+    # The report draws each board from its cards (as text), so it needs no kept pictures.
+    record = load_workshop(session, workshop, library)
     deck = _deck(library, workshop)
     asked = ChartRequest(Filter(), "category", reference=True)
-    context = _summary_context(viewer, record, deck, asked) | {"pdf": pdf}
+    context = _summary_context(viewer, record, deck, asked)
+    overall = context["overall"]
+    assert isinstance(overall, Chart)
+    context |= {
+        "pdf": pdf,
+        "chart_groups": chart_html.bar_groups(overall, reference=True),
+        "chart_labels": chart_labels(record, deck, overall),
+        "chart_grid": chart_html.grid(),
+        "pdf_name": file_name(record, "report", "pdf"),
+        # Interviews with something to show: cards on the board or a note written.
+        "interviews": [
+            i for i in record.interviews if i.cards or any(t.strip() for t in i.notes.values())
+        ],
+    }
     # The report speaks the workshop's language: it is handed on as it is.
     return pages.render(request, "report.html", context, workshop.language), record
 

@@ -72,13 +72,16 @@ def bar_title(language: str, row: FactorRow) -> str:
         {
             "factor": row.title,
             "stim": row.stimulating.percent,
-            "sl": row.share("stimulating", "limited").percent,
-            "sg": row.share("stimulating", "large").percent,
+            "sl": row.segment("stimulating", "limited"),
+            "sg": row.segment("stimulating", "large"),
             "hind": row.hindering.percent,
-            "hl": row.share("hindering", "limited").percent,
-            "hg": row.share("hindering", "large").percent,
+            "hl": row.segment("hindering", "limited"),
+            "hg": row.segment("hindering", "large"),
         },
     )
+    for side, word in (("stimulating", "Stimulating"), ("hindering", "Hindering")):
+        if names := row.named_on(side):
+            text += f"; {translate(language, word)}: {', '.join(names)}"
     if row.reference is not None:
         text += "; " + translate(language, "research %(n)s%%", {"n": row.reference})
     return text

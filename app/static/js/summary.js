@@ -1,6 +1,7 @@
 // The summary on the facilitator's laptop follows the tables: while cards are still being
 // laid, the chart and the lists under it refresh themselves (share links stay as loaded).
 import { connectWorkshop } from "./workshop_feed.js";
+import "./pdf_download.js";
 
 const live = document.getElementById("summary-live");
 const REFRESHED = ["chart-panel", "summary-lists", "recommendations"];
