@@ -158,8 +158,8 @@ function showStatus() {
 
 // --- what the phone may do ---------------------------------------------------------------
 
-const mayPlace = () =>
-  state.round !== null && !state.locked && (myRole === "interviewer" || myRole === state.round.respondent);
+// The respondent whose interview it is lays the cards; the interviewer asks (app/game/permissions.py).
+const mayPlace = () => state.round !== null && !state.locked && myRole === state.round.respondent;
 
 const currentBoard = () => predict(state.board, outbox.commands(), deck.factorOf);
 
