@@ -344,6 +344,21 @@ def axe_violations(page: Page, label: str) -> list[str]:
     return lines
 
 
+def axe_rule_violations(page: Page, label: str, rules: tuple[str, ...]) -> list[str]:
+    """Violations of the given axe-core rules, whatever their impact, one line per node."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(url=AXE_URL)
+        wait_until(page, "() => typeof window.axe === 'object'", "axe-core loaded")
+    results: list[dict] = page.evaluate(
+        """async rules => {
+            const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
+            return result.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}));
+        }""",
+        list(rules),
+    )
+    return [f"{label}: {v['id']}: {node}" for v in results for node in v["nodes"] or ["page"]]
+
+
 # A short CSS path to name an element in a failure message: the nearest id, then tags, classes
 # and the attributes that tell elements apart here (long links are cut to their last part).
 _CSS_PATH_JS = """
