@@ -252,9 +252,11 @@ def test_a_workshop_played_from_the_start_form_to_the_downloads(
         for role, phone in phones.items():
             expect(phone.page.locator("#locked")).to_be_visible()
             expect(phone.page.locator("#clock")).to_have_attribute("data-state", "ended")
+            expect(phone.page.locator("#whistle-notice")).to_be_visible()  # seen, not only heard
             wait_board(phone.page, board, role)
         expect(row(laptop, 1)).to_have_attribute("data-status", "ended")
         expect(r1.locator("#hand")).to_be_hidden()
+        r1.locator("#whistle-notice button").click()
         screenshot(r1, "game-08-respondent1-whistled-phone")
         round_1 = board
 
@@ -652,15 +654,6 @@ def box(locator: Locator) -> dict[str, float]:
     return found
 
 
-def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )
-
-
 def test_a_phone_that_loses_its_network_says_so_within_5_s_and_counts_what_waits(
     scene: Scene,
 ) -> None:
@@ -758,6 +751,11 @@ def test_banners_and_the_whistle_speak_to_the_right_phones(
                 assert lines == 1, f"the countdown broke over {lines} lines at {viewport}"
                 assert box(time_left)["x"] + box(time_left)["width"] <= viewport["width"]
             page.set_viewport_size(PHONE)
+            if round_number == 1:
+                screenshot(interviewer, "venue-interviewer-phone")
+                interviewer.set_viewport_size(LAPTOP)
+                screenshot(interviewer, "venue-interviewer-laptop")
+                interviewer.set_viewport_size(PHONE)
             # The whistle: seen full screen on every phone.
             server.round_action(workshop, "end")
             for role, phone in phones.items():
@@ -767,13 +765,12 @@ def test_banners_and_the_whistle_speak_to_the_right_phones(
                 assert seen["width"] >= PHONE["width"] - 1, role
                 assert seen["height"] >= PHONE["height"] - 1, role
             screenshot(phones["observer"].page, "venue-whistle-phone", full_page=False)
+            phones["observer"].page.locator("#whistle-notice button").click()
+            expect(phones["observer"].page.locator("#whistle-notice")).to_be_hidden()
             if round_number == 1:
                 server.round_action(workshop, "start")
                 for phone in phones.values():
                     expect(phone.page.locator("#whistle-notice")).to_be_hidden()
-        screenshot(interviewer, "venue-interviewer-phone")
-        interviewer.set_viewport_size(LAPTOP)
-        screenshot(interviewer, "venue-interviewer-laptop")
         no_page_errors(list(phones.values()))
     finally:
         for phone in phones.values():
@@ -949,13 +946,24 @@ def test_messages_cover_neither_the_you_are_line_nor_the_banners(scene: Scene) -
                    t.querySelector('p').textContent = 'Er ging iets mis. Het bord is opnieuw geladen.';
                    t.hidden = false; }"""
     )
-    covered = [page.locator(".you-are"), page.locator(".status-bar")]
-    covered += [b for b in page.locator(".banner:visible").all()]
-    for message in (flash, page.locator("#toast")):
-        if not message.is_visible():
-            continue
-        for thing in covered:
-            assert not overlaps(box(message), box(thing)), f"{message} covers {thing}"
+    found: list[str] = page.evaluate(
+        """() => {
+          const seen = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+          const under = [...document.querySelectorAll('.you-are, .status-bar, .banner')].filter(seen);
+          const hits = [];
+          for (const message of [document.getElementById('flash'), document.getElementById('toast')]) {
+            if (!seen(message)) continue;
+            const m = message.getBoundingClientRect();
+            for (const el of under) {
+              const r = el.getBoundingClientRect();
+              if (m.left < r.right && r.left < m.right && m.top < r.bottom && r.top < m.bottom)
+                hits.push(`#${message.id} covers ${el.className}`);
+            }
+          }
+          return hits;
+        }"""
+    )
+    assert not found, found
     screenshot(page, "venue-toast-phone", full_page=False)
     page.locator("#toast-close").click()
 
