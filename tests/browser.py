@@ -317,12 +317,17 @@ def type_note(
 # --- accessibility ---------------------------------------------------------------------------
 
 
-def axe_violations(page: Page, label: str) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now, one line per node:
-    `label: rule (impact): selector — what to fix`."""
+def load_axe(page: Page) -> None:
+    """axe-core from the app itself (same origin: the CSP forbids inline script)."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
         wait_until(page, "() => typeof window.axe === 'object'", "axe-core loaded")
+
+
+def axe_violations(page: Page, label: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line per node:
+    `label: rule (impact): selector — what to fix`."""
+    load_axe(page)
     results: list[dict] = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ['violations']});
@@ -346,9 +351,7 @@ def axe_violations(page: Page, label: str) -> list[str]:
 
 def axe_rule_violations(page: Page, label: str, rules: tuple[str, ...]) -> list[str]:
     """Violations of the given axe-core rules, whatever their impact, one line per node."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(url=AXE_URL)
-        wait_until(page, "() => typeof window.axe === 'object'", "axe-core loaded")
+    load_axe(page)
     results: list[dict] = page.evaluate(
         """async rules => {
             const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
