@@ -879,12 +879,27 @@ def test_the_plenary_chart_fills_the_projector_with_labels_of_at_least_18px(scen
             )
         assert found["rows"] == len(DECK.factors())
         screenshot(page, f"venue-plenary-chart-{label}", full_page=False)
+        # A table's slide: its heading, and the board picture's own heading and card titles.
         page.keyboard.press("ArrowRight")
         heading = page.locator("#slide-2 h2")
         expect(heading).to_be_visible()
         px = float(heading.evaluate("h => parseFloat(getComputedStyle(h).fontSize)"))
         if px < 28:
             problems.append(f"{label}: the table's heading is {px} px")
+        picture: dict = page.locator("#slide-2 .board-picture > svg").evaluate(
+            """svg => {
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+              return {heading: Math.max(...sizes), bottom: svg.getBoundingClientRect().bottom,
+                      titles: [...svg.querySelectorAll('text[font-weight="700"]')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale)};
+            }"""
+        )
+        if picture["heading"] < 24:
+            problems.append(f"{label}: the board picture's heading is {picture['heading']:.1f} px")
+        if size["width"] == 1920 and min(picture["titles"]) < 18:
+            problems.append(f"{label}: board picture titles of {min(picture['titles']):.1f} px")
+        if picture["bottom"] > found["nav"]:
+            problems.append(f"{label}: the board picture runs under the slide buttons")
         screenshot(page, f"venue-plenary-table-{label}", full_page=False)
     page.set_viewport_size(LAPTOP)
     assert not problems, "\n".join(problems)
