@@ -27,7 +27,15 @@ from dataclasses import dataclass
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+    sync_playwright,
+)
 from pypdf import PdfReader
 
 from app.deck import load_library
@@ -677,6 +685,34 @@ def test_a_phone_that_loses_its_network_says_so_within_5_s_and_counts_what_waits
     expect(page.locator("#pending")).to_be_hidden()
     wait_board(scene.phones["reporter"].page, board_of(page), "reporter")
     assert {"C3-1", "E1-1"} <= set(board_of(page)["hindering-large"])
+
+
+def test_a_socket_that_goes_silent_is_called_offline_within_5_s(scene: Scene) -> None:
+    """Item 1, the heartbeat: the Wi-Fi stays "up" but nothing comes through (the phone gets
+    no offline event). The page's pings go unanswered and it says so within 5 s."""
+    page = scene.phones["observer"].context.new_page()
+    silent = False
+
+    def route(ws: WebSocketRoute) -> None:
+        if silent:
+            ws.close()  # the path is dead: a new connection gets nowhere either
+            return
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: None if silent else server.send(message))
+        server.on_message(lambda message: None if silent else ws.send(message))
+
+    page.route_web_socket(re.compile(r"/ws/tables/"), route)
+    try:
+        page.goto(f"/t/{scene.code}")
+        wait_live(page)
+        silent = True
+        went = time.monotonic()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "offline", timeout=5000)
+        assert time.monotonic() - went < 5
+        silent = False
+        wait_live(page)  # and back once the path works again
+    finally:
+        page.close()
 
 
 def test_sound_is_asked_for_until_the_first_tap_anywhere_unlocks_it(scene: Scene) -> None:
