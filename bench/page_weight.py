@@ -138,7 +138,7 @@ async def measure(
                 "uploadThroughput": o.up_kbps * 1000 / 8,
             },
         )
-    mover = role in ("interviewer", "respondent1")  # round 1: respondent1 lays the cards
+    mover = role == "respondent1"  # round 1: respondent1 lays the cards (the interviewer asks)
     began = time.perf_counter()
     await page.goto(f"{base}/t/{code}", wait_until="commit", timeout=120_000)
     usable_ms = await (

@@ -317,12 +317,17 @@ def type_note(
 # --- accessibility ---------------------------------------------------------------------------
 
 
-def axe_violations(page: Page, label: str) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now, one line per node:
-    `label: rule (impact): selector — what to fix`."""
+def load_axe(page: Page) -> None:
+    """axe-core from the app itself (same origin: the CSP forbids inline script)."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
         wait_until(page, "() => typeof window.axe === 'object'", "axe-core loaded")
+
+
+def axe_violations(page: Page, label: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line per node:
+    `label: rule (impact): selector — what to fix`."""
+    load_axe(page)
     results: list[dict] = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ['violations']});
@@ -342,6 +347,19 @@ def axe_violations(page: Page, label: str) -> list[str]:
                     f"{label}: {violation['id']} ({impact}): {node['target']} — {summary[:300]}"
                 )
     return lines
+
+
+def axe_rule_violations(page: Page, label: str, rules: tuple[str, ...]) -> list[str]:
+    """Violations of the given axe-core rules, whatever their impact, one line per node."""
+    load_axe(page)
+    results: list[dict] = page.evaluate(
+        """async rules => {
+            const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
+            return result.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}));
+        }""",
+        list(rules),
+    )
+    return [f"{label}: {v['id']}: {node}" for v in results for node in v["nodes"] or ["page"]]
 
 
 # A short CSS path to name an element in a failure message: the nearest id, then tags, classes

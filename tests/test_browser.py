@@ -27,7 +27,15 @@ from dataclasses import dataclass
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+    sync_playwright,
+)
 from pypdf import PdfReader
 
 from app.deck import load_library
@@ -45,6 +53,7 @@ from tests.browser import (
     ZOOMED_PHONE,
     AppServer,
     Person,
+    axe_rule_violations,
     axe_violations,
     board_of,
     focus_problems,
@@ -62,6 +71,7 @@ from tests.browser import (
     type_note,
     wait_board,
     wait_live,
+    wait_until,
     zone_list,
 )
 from tests.conftest import require
@@ -250,9 +260,11 @@ def test_a_workshop_played_from_the_start_form_to_the_downloads(
         for role, phone in phones.items():
             expect(phone.page.locator("#locked")).to_be_visible()
             expect(phone.page.locator("#clock")).to_have_attribute("data-state", "ended")
+            expect(phone.page.locator("#whistle-notice")).to_be_visible()  # seen, not only heard
             wait_board(phone.page, board, role)
         expect(row(laptop, 1)).to_have_attribute("data-status", "ended")
         expect(r1.locator("#hand")).to_be_hidden()
+        r1.locator("#whistle-notice button").click()
         screenshot(r1, "game-08-respondent1-whistled-phone")
         round_1 = board
 
@@ -665,3 +677,425 @@ def test_the_pdf_link_says_while_the_pdf_is_made(server: AppServer, browser: Bro
         no_page_errors([laptop])
     finally:
         laptop.close()
+
+
+# --- 7. at the venue (issue #19): phones, projector and sound as people meet them ------------
+
+
+def word(page: Page, key: str, **values: object) -> str:
+    """A string of the table page's <template id="strings">, filled in as the page does."""
+    text: str = page.locator("#strings").evaluate(
+        "(t, k) => t.content.querySelector(`[data-k='${k}']`).textContent.trim()", key
+    )
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    return text
+
+
+def box(locator: Locator) -> dict[str, float]:
+    found = locator.bounding_box()
+    assert found, f"{locator} is not on the screen"
+    return found
+
+
+def test_a_phone_that_loses_its_network_says_so_within_5_s_and_counts_what_waits(
+    scene: Scene,
+) -> None:
+    """Item 1: "live" while offline for ~58 s. Now "offline" within 5 s, and the outbox shown."""
+    respondent = scene.phones["respondent1"]
+    page = respondent.page
+    wait_live(page)
+    respondent.context.set_offline(True)
+    went = time.monotonic()
+    try:
+        expect(page.locator("#conn")).to_have_attribute("data-state", "offline", timeout=5000)
+        assert time.monotonic() - went < 5
+        expect(page.locator("#pending")).to_be_hidden()  # nothing waits yet
+        tap_place(page, "C3", "hindering", "large")
+        tap_place(page, "E1", "hindering", "large")
+        expect(page.locator("#pending")).to_have_text(word(page, "pending.other", n=2))
+        expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
+    finally:
+        respondent.context.set_offline(False)
+    wait_live(page)
+    expect(page.locator("#pending")).to_be_hidden()
+    wait_board(scene.phones["reporter"].page, board_of(page), "reporter")
+    assert {"C3-1", "E1-1"} <= set(board_of(page)["hindering-large"])
+
+
+def test_a_socket_that_goes_silent_is_called_offline_within_5_s(scene: Scene) -> None:
+    """Item 1, the heartbeat: the Wi-Fi stays "up" but nothing comes through (the phone gets
+    no offline event). The page's pings go unanswered and it says so within 5 s."""
+    page = scene.phones["observer"].context.new_page()
+    silent = False
+
+    def route(ws: WebSocketRoute) -> None:
+        if silent:
+            ws.close()  # the path is dead: a new connection gets nowhere either
+            return
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: None if silent else server.send(message))
+        server.on_message(lambda message: None if silent else ws.send(message))
+
+    page.route_web_socket(re.compile(r"/ws/tables/"), route)
+    try:
+        page.goto(f"/t/{scene.code}")
+        wait_live(page)
+        silent = True
+        went = time.monotonic()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "offline", timeout=5000)
+        assert time.monotonic() - went < 5
+        silent = False
+        wait_live(page)  # and back once the path works again
+    finally:
+        page.close()
+
+
+def test_sound_is_asked_for_until_the_first_tap_anywhere_unlocks_it(scene: Scene) -> None:
+    """Item 2: an untouched phone only called vibrate. Now it asks for sound, and the first tap
+    anywhere on the page (not only on the 🔊 button) allows it."""
+    page = scene.phones["observer"].context.new_page()
+    # Playwright's Chromium lets WebAudio play without a gesture whatever its autoplay flag; an
+    # iPhone does not. So the iPhone's rule stands in for the browser's: a context starts
+    # suspended and resumes only while the page has a user activation (a tap that ended).
+    page.add_init_script(
+        """(() => {
+          const Real = window.AudioContext;
+          window.AudioContext = class extends Real {
+            constructor(...args) { super(...args); this.allowed = false; }
+            get state() { return this.allowed ? super.state : "suspended"; }
+            resume() {
+              if (!navigator.userActivation.isActive) return Promise.reject(new DOMException("no gesture", "NotAllowedError"));
+              this.allowed = true;
+              return super.resume().then(() => this.dispatchEvent(new Event("statechange")));
+            }
+          };
+        })()"""
+    )
+    try:
+        page.goto(f"/t/{scene.code}")
+        wait_live(page)
+        expect(page.locator("html")).to_have_attribute("data-sound", "off")
+        expect(page.locator("#sound-on")).to_be_visible()
+        screenshot(page, "venue-sound-prompt-phone", full_page=False)
+        page.locator(".you-are").tap()  # a tap on plain text, not on a button
+        expect(page.locator("html")).to_have_attribute("data-sound", "on")
+        expect(page.locator("#sound-on")).to_be_hidden()
+    finally:
+        page.close()
+
+
+def test_banners_and_the_whistle_speak_to_the_right_phones(
+    server: AppServer, browser: Browser
+) -> None:
+    """Items 2, 3 and 6: the look banner for the respondent of the round (and the interviewer
+    who says it) only, its time never wrapped; a full-screen whistle on every phone; the
+    interviewer's screen is the script, the clock and the board."""
+    workshop = server.create_workshop("Fluiten en kijken")
+    code = workshop["tables"][0]["join_code"]
+    phones = seated_phones(browser, server, code, ROLES)
+    try:
+        interviewer = phones["interviewer"].page
+        expect(interviewer.locator("#script")).to_be_visible()
+        assert interviewer.locator("#hand, #tray, #card-dialog").count() == 0
+        server.round_action(workshop, "start")
+        for round_number, respondent in ((1, "respondent1"), (2, "respondent2")):
+            for role, phone in phones.items():
+                expect(phone.page.locator("#clock")).to_have_attribute("data-state", "running")
+                look = phone.page.locator("#look")
+                if role == respondent:
+                    expect(look).to_be_visible()
+                    expect(look).to_contain_text(word(phone.page, "look.you"))
+                elif role == "interviewer":
+                    said = word(
+                        phone.page, "look.other", role=word(phone.page, f"role.{respondent}")
+                    )
+                    expect(look).to_contain_text(said)
+                else:
+                    expect(look).to_be_hidden()
+            assert interviewer.locator("#board button.placed-card").count() == 0
+            page = phones[respondent].page
+            screenshot(page, f"venue-look-round{round_number}-phone", full_page=False)
+            for viewport in (PHONE, ZOOMED_PHONE):
+                page.set_viewport_size(viewport)
+                time_left = page.locator("#look-left")
+                lines = time_left.evaluate("el => el.getClientRects().length")
+                assert lines == 1, f"the countdown broke over {lines} lines at {viewport}"
+                assert box(time_left)["x"] + box(time_left)["width"] <= viewport["width"]
+            page.set_viewport_size(PHONE)
+            if round_number == 1:
+                screenshot(interviewer, "venue-interviewer-phone")
+                interviewer.set_viewport_size(LAPTOP)
+                screenshot(interviewer, "venue-interviewer-laptop")
+                interviewer.set_viewport_size(PHONE)
+            # The whistle: seen full screen on every phone.
+            server.round_action(workshop, "end")
+            for role, phone in phones.items():
+                notice = phone.page.locator("#whistle-notice")
+                expect(notice).to_be_visible()
+                seen = box(notice)
+                assert seen["width"] >= PHONE["width"] - 1, role
+                assert seen["height"] >= PHONE["height"] - 1, role
+            screenshot(phones["observer"].page, "venue-whistle-phone", full_page=False)
+            phones["observer"].page.locator("#whistle-notice button").click()
+            expect(phones["observer"].page.locator("#whistle-notice")).to_be_hidden()
+            if round_number == 1:
+                server.round_action(workshop, "start")
+                for phone in phones.values():
+                    expect(phone.page.locator("#whistle-notice")).to_be_hidden()
+        no_page_errors(list(phones.values()))
+    finally:
+        for phone in phones.values():
+            phone.close()
+
+
+def test_the_dashboard_fits_1280_to_1440_wide_and_asks_before_ending_a_round(
+    scene: Scene,
+) -> None:
+    """Item 4: "5/5 verbonden" ran into the record column and ■ wrapped at 1366 px."""
+    page = scene.laptop.page
+    page.goto(f"/f/{scene.token}")
+    expect(row(page, 1).locator('[data-cell="members"]')).to_contain_text("5/5")
+    problems: list[str] = []
+    for width in (1280, 1366, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_timeout(100)
+        found: list[str] = page.evaluate(
+            """() => {
+              const out = [];
+              const content = cell => {  // every visible word and box in the cell
+                const rects = [];
+                const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+                for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                  if (!text.data.trim() || text.parentElement.closest('.sr-only')) continue;
+                  const range = document.createRange();
+                  range.selectNodeContents(text);
+                  rects.push(...range.getClientRects());
+                }
+                for (const el of cell.querySelectorAll('li, button')) rects.push(el.getBoundingClientRect());
+                return rects.filter(r => r.width > 0);
+              };
+              for (const tr of document.querySelectorAll('#rounds tbody tr')) {
+                const cells = [...tr.children];
+                cells.forEach((cell, i) => {
+                  const edge = cell.getBoundingClientRect();
+                  for (const r of content(cell)) {
+                    if (r.right > edge.right + 0.5 || r.left < edge.left - 0.5)
+                      out.push(`table ${tr.dataset.tableNumber}, column ${i + 1} spills out of its cell`);
+                  }
+                });
+                const tops = new Set([...tr.querySelectorAll('td:last-child button')].map(b => Math.round(b.getBoundingClientRect().top)));
+                if (tops.size !== 1) out.push(`table ${tr.dataset.tableNumber}: the round buttons take ${tops.size} lines`);
+              }
+              const page = document.documentElement;
+              if (page.scrollWidth > page.clientWidth + 1) out.push(`the page scrolls sideways (${page.scrollWidth} px)`);
+              return [...new Set(out)];
+            }"""
+        )
+        problems += [f"{width} px: {p}" for p in found]
+        if width == 1366:
+            screenshot(page, "venue-dashboard-laptop")
+    assert not problems, "\n".join(problems)
+    page.set_viewport_size(LAPTOP)
+
+    # Ending one table's round asks first; Cancel leaves it as it was.
+    table_2 = row(page, 2)
+    expect(table_2).to_have_attribute("data-status", "running")
+    table_2.locator('button[value="end"]').click()
+    dialog = page.locator("#confirm-end")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_contain_text("2")
+    screenshot(page, "venue-dashboard-confirm-laptop", full_page=False)
+    dialog.locator('button[value="cancel"]').click()
+    expect(dialog).to_be_hidden()
+    page.wait_for_timeout(500)
+    expect(table_2).to_have_attribute("data-status", "running")
+    table_2.locator('button[value="end"]').click()
+    dialog.locator('button[value="end"]').click()
+    expect(table_2).to_have_attribute("data-status", "ended")
+
+
+def test_the_plenary_chart_fills_the_projector_with_labels_of_at_least_18px(scene: Scene) -> None:
+    """Item 5: 25 factors in ~550x600 px with ~8-px labels. Now the chart fills 1920x1080 and
+    1280x720, every word at least 18 px, every row on the screen."""
+    page = scene.laptop.page
+    problems: list[str] = []
+    for size in ({"width": 1920, "height": 1080}, {"width": 1280, "height": 720}):
+        page.set_viewport_size(size)
+        page.goto(f"/f/{scene.token}/plenary")
+        expect(page.locator("#slide-1.is-current")).to_have_count(1)
+        found: dict = page.evaluate(
+            """() => {
+              const small = [];
+              const texts = document.querySelectorAll('#slide-1 .bars :is(h2, h3, li, .bar-label, .bar-total, p)');
+              for (const el of texts) {
+                const px = parseFloat(getComputedStyle(el).fontSize);
+                if (px < 18 && el.textContent.trim() && !el.closest('.sr-only')) small.push(`${el.className || el.localName} ${px}px: ${el.textContent.trim().slice(0, 30)}`);
+              }
+              const nav = document.querySelector('.plenary-nav').getBoundingClientRect().top;
+              const rows = [...document.querySelectorAll('#slide-1 .bar-row')].map(r => r.getBoundingClientRect());
+              const off = rows.filter(r => r.bottom > nav + 0.5 || r.right > innerWidth).length;
+              const figure = document.querySelector('#slide-1 .bars').getBoundingClientRect();
+              return {small, off, rows: rows.length, width: figure.width, bottom: Math.max(...rows.map(r => r.bottom)), nav};
+            }"""
+        )
+        label = f"{size['width']}x{size['height']}"
+        problems += [f"{label}: {s}" for s in found["small"][:5]]
+        if found["off"]:
+            problems.append(f"{label}: {found['off']} of {found['rows']} rows off the screen")
+        if found["width"] < 0.9 * size["width"]:
+            problems.append(f"{label}: the chart is {found['width']:.0f} px wide")
+        if found["bottom"] < 0.6 * found["nav"]:
+            problems.append(
+                f"{label}: the chart ends at {found['bottom']:.0f} px of {found['nav']:.0f}"
+            )
+        assert found["rows"] == len(DECK.factors())
+        screenshot(page, f"venue-plenary-chart-{label}", full_page=False)
+        # A table's slide: its heading, and the board picture's own heading and card titles.
+        page.keyboard.press("ArrowRight")
+        heading = page.locator("#slide-2 h2")
+        expect(heading).to_be_visible()
+        px = float(heading.evaluate("h => parseFloat(getComputedStyle(h).fontSize)"))
+        if px < 28:
+            problems.append(f"{label}: the table's heading is {px} px")
+        picture: dict = page.locator("#slide-2 .board-picture > svg").evaluate(
+            """svg => {
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+              return {heading: Math.max(...sizes), bottom: svg.getBoundingClientRect().bottom,
+                      titles: [...svg.querySelectorAll('text[font-weight="700"]')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale)};
+            }"""
+        )
+        if picture["heading"] < 24:
+            problems.append(f"{label}: the board picture's heading is {picture['heading']:.1f} px")
+        if size["width"] == 1920 and min(picture["titles"]) < 18:
+            problems.append(f"{label}: board picture titles of {min(picture['titles']):.1f} px")
+        if picture["bottom"] > found["nav"]:
+            problems.append(f"{label}: the board picture runs under the slide buttons")
+        screenshot(page, f"venue-plenary-table-{label}", full_page=False)
+    page.set_viewport_size(LAPTOP)
+    assert not problems, "\n".join(problems)
+
+
+def test_keyboard_focus_follows_a_card_from_the_hand_to_its_place_and_back(scene: Scene) -> None:
+    """Item 7: after Enter on a card, focus stayed on it (~25 Shift+Tab to "Place here")."""
+    page = scene.phones["respondent1"].page
+    wait_live(page)
+    card = hand_card(page, "C4")
+    card.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#tray")).to_be_visible()
+    focused = page.evaluate(
+        "() => document.activeElement.matches('#tray .target') && document.activeElement.dataset.side"
+    )
+    assert focused, "focus did not move to the zone choices"
+    page.keyboard.press("Tab")  # the next place to lay it: Tab moves within the choices
+    expect(page.locator("#tray .target:focus")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.locator("#tray")).to_be_hidden()
+    wait_until(
+        page,
+        "() => document.activeElement.matches('#hand .hand-card, #hand-title')",
+        "focus back in the hand",
+    )
+    # Escape after choosing: back to the card that was chosen.
+    hand_card(page, "C5").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#tray .target:focus")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#tray")).to_be_hidden()
+    expect(hand_card(page, "C5")).to_be_focused()
+
+
+def test_table_and_plenary_pages_have_one_h1_and_unique_landmarks(scene: Scene) -> None:
+    """Item 7: axe-core's moderate findings landmark-unique and page-has-heading-one."""
+    rules = ("landmark-unique", "page-has-heading-one", "landmark-no-duplicate-banner")
+    problems: list[str] = []
+    for role, seat in scene.phones.items():
+        problems += axe_rule_violations(seat.page, f"play-{role}", rules)
+    page = scene.laptop.page
+    page.goto(f"/f/{scene.token}/plenary")
+    problems += axe_rule_violations(page, "plenary", rules)
+    assert not problems, "\n".join(problems)
+
+
+def test_messages_cover_neither_the_you_are_line_nor_the_banners(scene: Scene) -> None:
+    """Item 8: the toast after placing covered "You are …" and the banner."""
+    page = scene.phones["respondent1"].page
+    wait_live(page)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    tap_place(page, "D2", "hindering", "limited")
+    flash = page.locator("#flash")
+    expect(flash).to_be_visible()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.evaluate(
+        """() => { const t = document.getElementById('toast');
+                   t.querySelector('p').textContent = 'Er ging iets mis. Het bord is opnieuw geladen.';
+                   t.hidden = false; }"""
+    )
+    found: list[str] = page.evaluate(
+        """() => {
+          const seen = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+          const under = [...document.querySelectorAll('.you-are, .status-bar, .banner')].filter(seen);
+          const hits = [];
+          for (const message of [document.getElementById('flash'), document.getElementById('toast')]) {
+            if (!seen(message)) continue;
+            const m = message.getBoundingClientRect();
+            for (const el of under) {
+              const r = el.getBoundingClientRect();
+              if (m.left < r.right && r.left < m.right && m.top < r.bottom && r.top < m.bottom)
+                hits.push(`#${message.id} covers ${el.className}`);
+            }
+          }
+          return hits;
+        }"""
+    )
+    assert not found, found
+    screenshot(page, "venue-toast-phone", full_page=False)
+    page.locator("#toast-close").click()
+
+
+def test_the_reporters_record_is_in_the_page_and_grows_with_its_text(scene: Scene) -> None:
+    """Item 8: after a reload the record was empty until the socket filled it, and the
+    explanation boxes cut their text mid-line."""
+    reporter = scene.phones["reporter"]
+    page = reporter.context.new_page()
+    held: list[Route] = []
+    # The page's own script held back: what shows is what the server put into the page.
+    page.route(re.compile(r"/static/build/play-[A-Z0-9]+\.js$"), lambda route: held.append(route))
+    try:
+        page.goto(f"/t/{scene.code}", wait_until="commit")
+        expect(page.locator("#note-development")).to_have_value("Een nieuwe baan gevonden.")
+        expect(page.locator("#note-recommendations")).to_have_value("Maak tijd voor leren.")
+        expect(page.locator('#record-cards li[data-card="A1-1"] label')).to_contain_text(
+            DECK.factor("A1").title
+        )
+        expect(page.locator("#record-empty")).to_be_hidden()
+    finally:
+        for route in held:
+            route.continue_()
+        page.close()
+    page = reporter.page
+    area = page.locator('#record-cards li[data-card="A1-1"] textarea')
+    text = " ".join(["Hij wilde graag verder groeien in zijn vak."] * 6)
+    area.fill(text)
+    area.blur()
+    sizes = area.evaluate("a => [a.scrollHeight, a.clientHeight]")
+    assert sizes[0] <= sizes[1] + 1, f"the text is {sizes[0]} px tall in a {sizes[1]}-px box"
+    screenshot(page, "venue-reporter-phone")
+
+
+def test_the_english_home_page_shows_the_whole_deck_title(scene: Scene) -> None:
+    """Item 9: "Stimulating and hinder…" was cut off in its select. Each deck is a choice
+    now, its whole title shown (wrapped where the screen is narrow)."""
+    for who in (scene.laptop, scene.phone):
+        page = who.page
+        page.goto("/?lang=en")
+        titles = page.locator("#deck label span")
+        expect(titles.first).to_have_text(re.compile("Stimulating and hindering factors"))
+        for title in titles.all():
+            clipped = title.evaluate(
+                "t => t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().right > innerWidth"
+            )
+            assert not clipped, f"{who.name}: {title.inner_text()!r} is cut off"
+        screenshot(page, f"venue-start-en-{who.name}")

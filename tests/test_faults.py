@@ -211,7 +211,8 @@ def test_offline_phone_resends_its_outbox_and_converges_with_the_table(live: Liv
 
     async def play() -> None:
         a = Phone("respondent1", cookies["respondent1"], live, code)
-        b = Phone("interviewer", cookies["interviewer"], live, code)
+        # B: the respondent's second screen (a laptop beside the phone), the same seat.
+        b = Phone("respondent1", cookies["respondent1"], live, code)
         try:
             await a.connect()
             await b.connect()
@@ -238,7 +239,7 @@ def test_offline_phone_resends_its_outbox_and_converges_with_the_table(live: Liv
                 await a.push(command)
             assert list(a.outbox) == ["a-sent"] + [c["id"] for c in offline]
 
-            # Meanwhile the interviewer moves cards on the respondent's behalf.
+            # Meanwhile the respondent goes on laying cards on the other screen.
             await acknowledged(b, place("b-1", "A2-1", "stimulating", "large"))
             await acknowledged(b, {"type": "return", "id": "b-2", "card": "B2-1"})
             await acknowledged(b, place("b-3", "X-1", "hindering", "limited"))

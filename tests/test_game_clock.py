@@ -188,7 +188,7 @@ def test_round_two_pauses_and_resumes_like_round_one() -> None:
     assert clock.started_ms == now
 
 
-# --- permissions: the respondent of the round and the interviewer lay cards ----------------
+# --- permissions: the respondent of the round lays the cards, the interviewer asks ---------
 
 
 def clock_in(round_number: int, status: str = "running") -> Clock:
@@ -197,9 +197,16 @@ def clock_in(round_number: int, status: str = "running") -> Clock:
 
 @pytest.mark.parametrize("status", ["waiting", "running", "paused"])
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
-def test_round_one_respondent_and_interviewer_may_move_cards(command: str, status: str) -> None:
-    for role in (Role.RESPONDENT_1, Role.INTERVIEWER):
-        check_board_command(role, command, clock_in(1, status))
+def test_round_one_respondent_may_move_cards(command: str, status: str) -> None:
+    check_board_command(Role.RESPONDENT_1, command, clock_in(1, status))
+
+
+@pytest.mark.parametrize("round_number", [1, 2])
+@pytest.mark.parametrize("command", BOARD_COMMANDS)
+def test_the_interviewer_asks_and_does_not_touch_the_cards(command: str, round_number: int) -> None:
+    """The paper game: the interviewer asks, the respondent lays (issue #19)."""
+    refusal = refused(check_board_command, Role.INTERVIEWER, command, clock_in(round_number))
+    assert refusal.code == "not_allowed" and refusal.status == 403
 
 
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
@@ -212,8 +219,7 @@ def test_the_other_respondent_is_told_it_is_not_their_turn(command: str) -> None
 
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
 def test_round_two_belongs_to_respondent_two(command: str) -> None:
-    for role in (Role.RESPONDENT_2, Role.INTERVIEWER):
-        check_board_command(role, command, clock_in(2))
+    check_board_command(Role.RESPONDENT_2, command, clock_in(2))
 
 
 @pytest.mark.parametrize("round_number", [1, 2])

@@ -74,14 +74,16 @@ class Table:
         self.phones[role] = phone
         return phone
 
-    def connect(self, role: str) -> Message:
+    def connect(self, role: str, screen: str = "") -> Message:
+        """Open the seat's socket; `screen` names a second one of the same seat (the
+        respondent's laptop beside the phone) in `sockets`."""
         socket = self.stack.enter_context(
             self.phones[role].websocket_connect(f"{WS_BASE}/ws/tables/{self.code}")
         )
-        self.sockets[role] = socket
+        self.sockets[screen or role] = socket
         snapshot = receive(socket)
         assert snapshot["type"] == "snapshot"
-        self.snapshots[role] = snapshot
+        self.snapshots[screen or role] = snapshot
         return snapshot
 
     def new_id(self) -> str:
@@ -196,13 +198,13 @@ def test_snapshot_on_connect(client: TestClient, workshop: dict) -> None:
 OK = None
 # What each role gets for each command in round 1: OK, or the error code.
 PERMISSIONS: dict[str, dict[str, str | None]] = {
-    "interviewer": {
-        "place": OK,
-        "explain": OK,
-        "name": OK,
+    "interviewer": {  # asks; the respondent lays the cards (issue #19)
+        "place": "not_allowed",
+        "explain": "not_allowed",
+        "name": "not_allowed",
         "note_development": "not_allowed",
         "note_reflection": "not_allowed",
-        "return": OK,
+        "return": "not_allowed",
     },
     "respondent1": {
         "place": OK,
@@ -254,8 +256,8 @@ def test_every_command_and_its_permission_per_role(
     with open_table(client, workshop) as table:
         table.rounds("start")
         table.round_event()
-        _, setup = table.command("interviewer", place("A1-1"))
-        _, setup = table.command("interviewer", place("X-1", "hindering", "large"))
+        _, setup = table.command("respondent1", place("A1-1"))
+        _, setup = table.command("respondent1", place("X-1", "hindering", "large"))
         assert setup is not None
         board = setup["board"]
         notes = dict.fromkeys(NOTE_FIELDS, "")
@@ -415,10 +417,11 @@ def test_binary_frames_are_read_as_text(client: TestClient, workshop: dict) -> N
 
 def test_two_phones_move_the_same_card_at_once(client: TestClient, workshop: dict) -> None:
     with open_table(client, workshop, ("interviewer", "respondent1", "observer")) as table:
+        table.connect("respondent1", screen="laptop")  # the respondent's second screen
         start_seq = table.snapshots["observer"]["seq"]
         ids = {
             "respondent1": table.send("respondent1", place("A1-1", "stimulating", "large")),
-            "interviewer": table.send("interviewer", place("A1-1", "hindering", "limited")),
+            "laptop": table.send("laptop", place("A1-1", "hindering", "limited")),
         }
         replies: dict[str, Message] = {}
         events: dict[str, list[Message]] = {role: [] for role in table.sockets}
@@ -451,6 +454,40 @@ def test_two_phones_move_the_same_card_at_once(client: TestClient, workshop: dic
 
 
 # --- the round clock, driven by the facilitator -------------------------------------------------
+
+
+def test_two_more_minutes_for_all_extends_only_the_rounds_in_progress(
+    client: TestClient, workshop: dict
+) -> None:
+    """Issue #19: "+2 min for all" left tables that had not started 17 minutes long."""
+    with open_table(client, workshop, ("respondent1", "observer")) as table:
+        table.rounds("start", table=1)
+        started = table.round_event()["round"]
+        results = {r["number"]: r for r in table.rounds("extend", minutes=2)}
+        assert results[1]["ok"] is True
+        extended = table.round_event()["round"]
+        assert extended["duration_ms"] == started["duration_ms"] + 120_000
+        for waiting in (2, 3):
+            assert results[waiting] == {
+                "number": waiting,
+                "ok": False,
+                "status": "waiting",
+                "round": 1,
+                "code": "not_running",
+            }
+        # Table 2's clock, as a phone there sees it: not started, still 15 minutes.
+        phone = new_phone(client)
+        phone.portal = client.portal
+        code_2 = workshop["tables"][1]["join_code"]
+        assert (
+            phone.post(f"/api/tables/{code_2}/seat", json={"role": "observer"}).status_code == 201
+        )
+        with phone.websocket_connect(f"{WS_BASE}/ws/tables/{code_2}") as socket:
+            round_2 = receive(socket)["round"]
+        assert round_2["status"] == "waiting"
+        assert round_2["duration_ms"] == started["duration_ms"]
+        # One table can still be given time before it starts.
+        assert table.rounds("extend", minutes=1, table=2)[0]["ok"] is True
 
 
 def test_rounds_start_pause_extend_and_end_with_the_whistle(

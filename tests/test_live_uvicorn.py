@@ -194,7 +194,7 @@ def test_five_phones_play_a_round_over_a_real_server(server: Server) -> None:
             await phones["reporter"].send(
                 {"type": "explain", "id": "rep-1", "card": "X-1", "text": "Reistijd"}
             )
-            await phones["interviewer"].send({"type": "return", "id": "int-1", "card": "B2-1"})
+            await respondent.send({"type": "return", "id": "r1-back", "card": "B2-1"})
             await asyncio.gather(*(phone.receive_until(events=8) for phone in phones.values()))
             for phone in phones.values():
                 assert_in_order_without_gaps(phone)
@@ -203,7 +203,7 @@ def test_five_phones_play_a_round_over_a_real_server(server: Server) -> None:
                 for phone, command_id in (
                     (respondent, "r1-move"),
                     (phones["reporter"], "rep-1"),
-                    (phones["interviewer"], "int-1"),
+                    (respondent, "r1-back"),
                 )
             )
             # It comes back: its snapshot is the board everyone else has.

@@ -363,7 +363,7 @@ def test_a_round_played_across_two_processes(servers: tuple[Server, Server]) -> 
             turns: list[tuple[str, Message]] = [
                 ("respondent1", place("move", "A1-1", "stimulating", "large", 1)),
                 ("reporter", {"type": "explain", "id": "why", "card": "C1-1", "text": "Reistijd"}),
-                ("interviewer", {"type": "return", "id": "back", "card": "D1-1"}),
+                ("respondent1", {"type": "return", "id": "back", "card": "D1-1"}),
                 (
                     "reporter",
                     {"type": "note", "id": "rec", "field": "recommendations", "text": "!"},

@@ -97,6 +97,12 @@ def extend(clock: Clock, minutes: int, now_ms: int) -> Clock:
     )
 
 
+def in_progress(clock: Clock) -> bool:
+    """Started and not yet over (running or paused): what "+2 min for all" extends. A table
+    that has not started keeps its round length; one whose whistle went stays ended."""
+    return clock.status in ("running", "paused")
+
+
 def end(clock: Clock, now_ms: int) -> Clock:
     if clock.status == "ended":
         raise Refusal("round_ended", "This round has ended.")

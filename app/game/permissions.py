@@ -19,8 +19,9 @@ NOTE_FIELDS: tuple[str, ...] = tuple(NOTE_WRITERS)
 
 
 def board_movers(clock: Clock) -> frozenset[Role]:
-    """The respondent whose interview it is lays the cards; the interviewer may do it for them."""
-    return frozenset({clock.respondent, Role.INTERVIEWER})
+    """The respondent whose interview it is lays the cards, as on paper: the interviewer asks
+    (script, clock, board) and the respondent lays; nobody else moves them (issue #19)."""
+    return frozenset({clock.respondent})
 
 
 def check_board_command(role: Role, command: str, clock: Clock) -> None:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.api_errors import errors
 from app.deck import Library
 from app.deps import FormGuard, HubDep, PagesDep, RowNumber, SessionDep, SettingsDep
+from app.game.permissions import NOTE_FIELDS
 from app.game.refusal import Refusal
 from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
 from app.play.service import (
@@ -28,7 +29,7 @@ from app.realtime.protocol import Event
 from app.realtime.table_feed import publish, table_state
 from app.settings import Settings
 from app.tables.pictures import svg_response
-from app.tables.service import kept_picture, member_event
+from app.tables.service import current_record, kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, request_language, translate
 from app.workshops.retention import deletion_date
@@ -156,13 +157,22 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
     if seat is None:
         return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
     library: Library = request.app.state.library
+    role = Role(seat.role)
+    # The record's writers get it in the page; everyone else waits for the snapshot.
+    notes, board = (
+        current_record(session, context.table)
+        if role in (Role.REPORTER, Role.OBSERVER)
+        else (dict.fromkeys(NOTE_FIELDS, ""), ())
+    )
     response = pages.render(
         request,
         "play.html",
         _join_context(context, session)
         | {
             "seat": seat,
-            "you": Role(seat.role),
+            "you": role,
+            "notes": notes,
+            "board": board,
             # The phone's own language for the cards and the script, as for the interface.
             "deck": library.deck(context.workshop.deck_id, language),
             "script": library.script(language),

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.deck import Library
-from app.game.clock import Clock
+from app.game.clock import Clock, in_progress
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
 from app.realtime.hub import Hub
@@ -41,7 +41,10 @@ async def control_rounds(
     minutes: int = 0,
     table_number: int | None = None,
 ) -> list[TableResult]:
-    """Apply `action` to one table or all; one table refusing does not stop the others."""
+    """Apply `action` to one table or all; one table refusing does not stop the others.
+
+    Extending all tables extends only the rounds in progress; one table can be given time
+    before it starts."""
     if action not in ACTIONS:
         raise Refusal("unknown_action", "There is no such round action.", status=422)
     with Session(engine) as session:
@@ -53,12 +56,17 @@ async def control_rounds(
         raise Refusal("unknown_table", "There is no table with this code.", status=404)
     results: list[TableResult] = []
     now = now_ms()
+    every = table_number is None
     for table_id, number in targets:
         assert table_id is not None
 
         def act(table_id: int = table_id) -> tuple[list[Event], str | None, Clock]:
             with Session(engine) as session:
                 try:
+                    table = session.get(WorkshopTable, table_id)
+                    assert table is not None
+                    if every and action == "extend" and not in_progress(clock_of(table)):
+                        raise Refusal("not_running", "The round is not running.")
                     events = round_action(session, table_id, action, library, minutes, now)
                     code = None
                 except Refusal as refusal:

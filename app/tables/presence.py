@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Seat
 
-PRESENCE_MS = 90_000  # phones ping every 20 s, so a live socket never gets near this
+PRESENCE_MS = 90_000  # phones ping every 2 s, so a live socket never gets near this
 REFRESH_BELOW_MS = 60_000  # refresh only when less is left: one write per 30 s per phone
 
 

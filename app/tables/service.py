@@ -124,6 +124,20 @@ def notes_of(session: Session, interview: Interview) -> dict[str, str]:
     return notes
 
 
+def current_record(session: Session, table: WorkshopTable) -> tuple[dict[str, str], Board]:
+    """The current interview's notes and board, as the snapshot will send them: rendered into
+    the reporter's page, so that a reload never shows the record empty. Only read: a round
+    nobody has touched has no interview row yet."""
+    interview = session.exec(
+        select(Interview).where(
+            Interview.table_id == table.id, Interview.round_number == table.round_number
+        )
+    ).first()
+    if interview is None:
+        return dict.fromkeys(NOTE_FIELDS, ""), ()
+    return notes_of(session, interview), board_of(session, interview)
+
+
 def next_seq(
     session: Session, table: WorkshopTable, kind: str, seat: Seat | None, command_id: str | None
 ) -> int:

@@ -68,8 +68,10 @@ function render(t) {
   tr.querySelector('[data-cell="cards"]').textContent = `${t.stimulating} ${word("left")} · ${t.hindering} ${word("right")}`;
   const connected = (t.online ?? []).length;
   const members = tr.querySelector('[data-cell="members"]');
-  members.replaceChildren(seatsCell(t));
-  members.append(` ${connected}/${t.members.length} ${word("connected")}`);
+  const count = document.createElement("span");
+  count.className = "seat-count";
+  count.textContent = `${connected}/${t.members.length} ${word("connected")}`;
+  members.replaceChildren(seatsCell(t), count);
   tr.querySelector('[data-cell="record"]').textContent = t.recorded ? word("written") : word("not-written");
   const reasons = needsHelp(t);
   tr.classList.toggle("needs-help", reasons.length > 0);
@@ -120,12 +122,26 @@ connectWorkshop(panel.dataset.workshop, panel.dataset.key, {
   },
 });
 
+// Ending one table's round locks its board: ask first (the dialog's buttons say which).
+const confirmDialog = document.getElementById("confirm-end");
+function confirmEnd(number) {
+  const title = document.getElementById("confirm-end-title");
+  title.textContent = title.dataset.text.replace("{n}", number);
+  confirmDialog.returnValue = "";
+  confirmDialog.showModal();
+  confirmDialog.querySelector('button[value="cancel"]').focus();
+  return new Promise((resolve) => {
+    confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "end"), { once: true });
+  });
+}
+
 // Buttons work without script (a form post); with script they don't reload the page.
 for (const form of panel.querySelectorAll("[data-round-form]")) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = new FormData(form);
     if (e.submitter) body.set(e.submitter.name, e.submitter.value);
+    if (body.get("action") === "end" && body.get("table") && !(await confirmEnd(body.get("table")))) return;
     // getAttribute: the buttons are named "action", which shadows form.action.
     await fetch(form.getAttribute("action"), { method: "POST", body, redirect: "manual" });
   });

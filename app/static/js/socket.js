@@ -1,15 +1,18 @@
 // One websocket per phone, reconnecting with backoff when the venue Wi-Fi drops it.
 //
 // Phones sleep, switch networks and walk out of range; a socket can look open long after the
-// path behind it died. So we ping, and a socket that has said nothing for a while is closed
-// and reopened. Closing with 4403 (no seat) or 4404 (no table) means the page is stale.
+// path behind it died. So we ping every 2 s, and a socket that has said nothing for 4.5 s is
+// closed and reopened: the phone says "offline" within 5 s of losing the venue's Wi-Fi (issue
+// #19), not after a minute. The browser's own offline event says it at once. Closing with
+// 4403 (no seat) or 4404 (no table) means the page is stale.
 //
 // The socket opens at once and the page listens when it is ready (listen): on a slow network
 // the handshake then overlaps with loading the rest of the page. What happens before anyone
 // listens (open, messages, status) is kept and handed over in order.
 
-const PING_EVERY = 20_000;
-const SILENT_TOO_LONG = 45_000;
+const PING_EVERY = 2000;
+const SILENT_TOO_LONG = 4500;
+const CHECK_EVERY = 500;
 
 export function connectTable(code) {
   let delay = 500;
@@ -88,19 +91,36 @@ export function connectTable(code) {
       if (isOpen() && lastHeard < asked) reconnect();
     }, 5000);
   }
-  window.addEventListener("online", wake);
+  // The network came back: a socket opened while it was away may hang; start afresh at once.
+  window.addEventListener("online", () => {
+    if (isOpen()) wake();
+    else reconnect();
+  });
+  // The phone knows it lost the network: say so now, and keep commands for later.
+  window.addEventListener("offline", () => {
+    const dead = socket;
+    socket = null;
+    dead?.close();
+    onStatus(false);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, delay);
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") wake();
   });
 
+  let lastPing = 0;
   setInterval(() => {
     if (!isOpen()) return;
     if (Date.now() - lastHeard > SILENT_TOO_LONG) {
       reconnect(); // a dead path can take a minute to report its close; don't wait for it
       return;
     }
-    socket.send('{"type":"ping"}');
-  }, PING_EVERY);
+    if (Date.now() - lastPing >= PING_EVERY) {
+      lastPing = Date.now();
+      socket.send('{"type":"ping"}');
+    }
+  }, CHECK_EVERY);
 
   open();
   return {

@@ -11,12 +11,15 @@ export function formatTime(ms) {
   return `${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-export function createClock() {
+/** `lookText(round)`: what the minute to look at the cards says to this phone, or null for the
+ *  roles it does not speak to (the other respondent has no cards in view). */
+export function createClock({ lookText = () => null } = {}) {
   const clock = $("clock");
   const time = $("clock-time");
   const state = $("clock-state");
   const look = $("look");
   const lookLeft = $("look-left");
+  const lookWords = $("look-text");
   let round = null;
   let offset = 0; // server time minus local time
   let warned = false;
@@ -50,8 +53,12 @@ export function createClock() {
       announce(t("clock.minute"));
     }
     const lookFor = round.look_until != null && round.status === "running" ? round.look_until - serverNow() : 0;
-    look.hidden = lookFor <= 0;
-    if (lookFor > 0) lookLeft.textContent = formatTime(lookFor);
+    const words = lookFor > 0 ? lookText(round) : null;
+    look.hidden = !words;
+    if (words) {
+      if (lookWords.textContent !== words) lookWords.textContent = words;
+      lookLeft.textContent = formatTime(lookFor);
+    }
   }
 
   setInterval(tick, 250);

@@ -4,6 +4,16 @@
 const DELAY = 600;
 const all = new Set();
 
+/** A text box as tall as its text (never cut mid-line): field-sizing where the browser has
+ *  it, else measured. Hidden boxes measure 0 and are left alone until shown. */
+export function grow(element) {
+  if (!element.isConnected || CSS.supports?.("field-sizing", "content")) return;
+  if (!element.offsetParent) return;
+  element.style.height = "auto";
+  const border = element.offsetHeight - element.clientHeight;
+  element.style.height = `${element.scrollHeight + border}px`;
+}
+
 export function savedField(element, save) {
   let timer = null;
   const field = {
@@ -19,6 +29,7 @@ export function savedField(element, save) {
     show(text) {
       if (document.activeElement === element || timer !== null) return;
       if (element.value !== text) element.value = text ?? "";
+      grow(element);
     },
     /** The thing this text belongs to is gone: drop what was waiting, stop saving. */
     forget() {
@@ -28,6 +39,7 @@ export function savedField(element, save) {
     },
   };
   element.addEventListener("input", () => {
+    grow(element);
     clearTimeout(timer);
     timer = setTimeout(() => field.flush(), DELAY);
   });

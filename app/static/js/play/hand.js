@@ -68,6 +68,8 @@ export function createHand({ onSelect, onPlace, onCancel }) {
         tray.querySelector(".targets-note").hidden = !anyTaken;
       }
       document.body.classList.toggle("tray-open", !tray.hidden);
+      // Messages (toast, flash) stand above the tray, not on it.
+      document.body.style.setProperty("--tray-height", tray.hidden ? "0px" : `${tray.offsetHeight}px`);
     },
     /** Is the chosen factor still in the hand? (someone else may have laid its last copy) */
     stillThere: (board, factor) => freeCard(board, deck.cardsOf(factor)) !== null,

@@ -2,7 +2,7 @@
 // views together. Every change is drawn from one place (render) out of the server's state plus
 // the commands it has not confirmed yet, so the screen can never drift from the server's truth.
 
-import { whistle } from "../whistle.js"; // shared with the facilitator's dashboard; unlocks audio on first tap
+import { soundState, whistle } from "../whistle.js"; // shared with the facilitator's dashboard; unlocks audio on first tap
 import { alertMessage, announce, confirmAction } from "./announce.js";
 import { createBoard, zoneName } from "./board.js";
 import { createCardDialog } from "./card-dialog.js";
@@ -26,7 +26,14 @@ const myRole = root.dataset.role;
 
 const table = createTable();
 const { state } = table;
-const clock = createClock();
+// The minute to look at the cards is the respondent's; the interviewer, who says it, sees it too.
+const clock = createClock({
+  lookText(round) {
+    if (myRole === round.respondent) return t("look.you");
+    if (myRole === "interviewer") return t("look.other", { role: t(`role.${round.respondent}`) });
+    return null;
+  },
+});
 let selected = null; // the factor chosen in the hand, waiting for a place on the board
 let focusSide = null; // the half of the board the interviewer's current question is about
 let dragging = false;
@@ -140,14 +147,31 @@ function checkSeat(members, you) {
 
 function roundChanged(round, { blow = false }) {
   clock.setRound(round);
-  if (blow) whistle();
+  if (blow) {
+    whistle();
+    const notice = $("whistle-notice");
+    if (!notice.open) notice.showModal();
+  }
+  if (round.status !== "ended" && $("whistle-notice").open) $("whistle-notice").close();
   // A new interview: the server follows with a fresh board and empty notes.
   if (round.number !== roundNumber) selected = null;
   roundNumber = round.number;
   script?.setRound(round.number);
 }
 
+/** Offline with unsent changes: say how many cards wait, so nobody lays them again. */
+function showPending() {
+  const box = $("pending");
+  const commands = online ? [] : outbox.commands();
+  box.hidden = commands.length === 0;
+  if (!commands.length) return;
+  const cards = new Set(commands.filter((c) => c.card).map((c) => c.card)).size;
+  const text = cards ? t(cards === 1 ? "pending.one" : "pending.other", { n: cards }) : t("pending.notes");
+  if (box.textContent !== text) box.textContent = text;
+}
+
 function showStatus() {
+  showPending();
   const conn = $("conn");
   const mode = !online ? (everOnline ? "offline" : "connecting") : outbox.size ? "saving" : savedSomething ? "saved" : "live";
   if (conn.dataset.state === mode) return;
@@ -158,8 +182,8 @@ function showStatus() {
 
 // --- what the phone may do ---------------------------------------------------------------
 
-const mayPlace = () =>
-  state.round !== null && !state.locked && (myRole === "interviewer" || myRole === state.round.respondent);
+// The respondent whose interview it is lays the cards; the interviewer asks (app/game/permissions.py).
+const mayPlace = () => state.round !== null && !state.locked && myRole === state.round.respondent;
 
 const currentBoard = () => predict(state.board, outbox.commands(), deck.factorOf);
 
@@ -196,6 +220,13 @@ function choose(factor) {
   selected = selected === factor ? null : factor;
   announce(selected ? t("said.selected", { card: deck.label(factor) }) : t("said.cancelled"));
   schedule();
+  // Chosen: on to the places it can go (the tray), not 25 Shift+Tabs back to the board.
+  if (selected) requestAnimationFrame(() => $("tray")?.querySelector(".target:not(:disabled)")?.focus({ preventScroll: true }));
+}
+
+function focusHandCard(factor) {
+  const item = document.querySelector(`#hand .hand-item[data-factor="${CSS.escape(factor ?? "")}"]:not([hidden]) .hand-card`);
+  (item ?? $("hand-title"))?.focus({ preventScroll: true });
 }
 
 /** Tap-to-place finished: hand the focus back to the hand, where the next card is chosen. */
@@ -203,8 +234,7 @@ function afterTapPlace(factor, card) {
   selected = null;
   schedule();
   requestAnimationFrame(() => {
-    const item = document.querySelector(`#hand .hand-item[data-factor="${CSS.escape(factor)}"]:not([hidden]) .hand-card`);
-    (item ?? $("hand-title"))?.focus({ preventScroll: true });
+    focusHandCard(factor);
     // A blank card needs its name: open it straight away.
     if (card && deck.factor(factor).blank) dialog?.open(card, currentBoard());
   });
@@ -228,11 +258,7 @@ const hand = createHand({
     const factor = selected;
     if (factor) afterTapPlace(factor, placeFactor(factor, side, extent));
   },
-  onCancel() {
-    const factor = selected;
-    choose(null);
-    requestAnimationFrame(() => document.querySelector(`#hand .hand-item[data-factor="${CSS.escape(factor ?? "")}"] .hand-card`)?.focus());
-  },
+  onCancel: cancelChoice,
 });
 
 const dialog = createCardDialog({
@@ -289,10 +315,26 @@ const script = createScript({
   },
 });
 
+function cancelChoice() {
+  const factor = selected;
+  choose(null);
+  requestAnimationFrame(() => focusHandCard(factor));
+}
+
 $("whistle-test").addEventListener("click", () => whistle());
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && selected && !$("card-dialog")?.open) choose(null);
+  if (event.key === "Escape" && selected && !$("card-dialog")?.open) cancelChoice();
 });
+// Sound needs a first tap on this page; until then, ask for it (the tap itself unlocks it).
+function showSound() {
+  $("sound-on").hidden = soundState() !== "off";
+}
+document.addEventListener("kaartspel:sound", showSound);
+$("sound-on").addEventListener("click", () => {
+  $("sound-on").hidden = true;
+  $("whistle-test").focus({ preventScroll: true });
+});
+showSound();
 
 // --- drawing -------------------------------------------------------------------------------
 

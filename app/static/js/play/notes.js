@@ -16,6 +16,14 @@ export function createNotes({ send }) {
   const empty = document.getElementById("record-empty");
   const cards = new Map(); // card id -> { li, label, field }
 
+  function entryFor(li, area, label, card) {
+    return { li, label, field: savedField(area, (text) => send({ type: "explain", card, text })) };
+  }
+  // The page came with the record as it was (play.html): take those boxes over as they are.
+  for (const li of list?.querySelectorAll("li[data-card]") ?? []) {
+    cards.set(li.dataset.card, entryFor(li, li.querySelector("textarea"), li.querySelector("label"), li.dataset.card));
+  }
+
   function cardItem(placement) {
     let entry = cards.get(placement.card);
     if (!entry) {
@@ -27,9 +35,9 @@ export function createNotes({ send }) {
       area.maxLength = 2000;
       label.htmlFor = area.id;
       li.append(label, area);
-      const card = placement.card;
-      entry = { li, label, field: savedField(area, (text) => send({ type: "explain", card, text })) };
-      cards.set(card, entry);
+      li.dataset.card = placement.card;
+      entry = entryFor(li, area, label, placement.card);
+      cards.set(placement.card, entry);
     }
     entry.label.textContent = `${deck.label(placement)} · ${zoneName(placement.side, placement.extent)}`;
     entry.li.className = `record-card ${placement.side}`;

@@ -1,1 +1,0 @@
-import{a}from"./chunk-WMQSCZHU.js";export{a as socket};

@@ -1,0 +1,1 @@
+import{a}from"./chunk-ASTJ4YNE.js";export{a as socket};
