@@ -49,7 +49,7 @@ Message = dict[str, Any]
 OUTAGE_SECONDS = 20
 ANSWER_SECONDS = 60.0  # for any one answer from a device (a loaded machine starts Python slowly)
 PORT = 8000  # make run's default: the laptop namespace has its own, so it is always free
-ROLES = {"respondent1": "Roos", "interviewer": "Ivo", "reporter": "Rik"}
+ROLES = {"respondent1": "Roos", "respondent2": "Raf", "reporter": "Rik"}
 
 
 def run(*command: str) -> None:
@@ -299,11 +299,11 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
         # Round 1: the facilitator starts it on the laptop, the phones play over the Wi-Fi.
         rounds = f"/api/workshops/{workshop['id']}/rounds"
         facilitate("POST", f"{rounds}/start", table=1)
-        respondent, interviewer, reporter = phones.values()
+        respondent, respondent2, reporter = phones.values()
         respondent.ask(do="push", command=lay("A1-1", "stimulating", "large"))
         respondent.ask(do="push", command=lay("C1-1", "hindering", "large"))
-        interviewer.ask(do="push", command=lay("D1-1", "hindering", "limited"))
-        interviewer.ask(do="push", command={"type": "return", "card": "D1-1"})
+        respondent.ask(do="push", command=lay("D1-1", "hindering", "limited"))
+        respondent.ask(do="push", command={"type": "return", "card": "D1-1"})
         reporter.ask(do="push", command={"type": "note", "field": "development", "text": "Eerst"})
         until(settled, 15, "round 1's moves reach every phone")
 
@@ -326,7 +326,7 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
         venue.wifi(up=False)
         down_at = time.monotonic()
         facilitate("POST", f"{rounds}/extend", table=1, minutes=2)
-        interviewer.ask(do="push", command=lay("B1-1", "stimulating", "limited"))
+        respondent2.ask(do="push", command=lay("B1-1", "stimulating", "limited"))
         reporter.ask(do="push", command={"type": "note", "field": "development", "text": "Storing"})
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
         venue.wifi(up=True)
