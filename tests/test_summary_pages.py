@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -360,3 +361,34 @@ def test_downloads_give_the_workshops_words_beside_stable_codes(
     assert len(cards) == 8
     for c in cards:
         assert (c["side_label"], c["extent_label"]) == (words[c["side"]], words[c["extent"]])
+
+
+# The game's words are "rapporteur" and "observant" (GAME.md); these drifted in before.
+OTHER_ROLE_WORDS = re.compile(r"observator|verslaglegger|notulist|waarnemer", re.IGNORECASE)
+
+
+def test_pages_and_downloads_name_each_role_as_the_game_does(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    from openpyxl import load_workbook
+
+    workshop, token = seeded
+    texts = {
+        path: html(client, f"/f/{token}/{path}")
+        for path in ("summary", "plenary", "report.html", "tables/1")
+    }
+    texts["dashboard"] = html(client, f"/f/{token}")
+    texts["join"] = html(client, urlsplit(workshop["tables"][0]["join_url"]).path)
+    book = load_workbook(io.BytesIO(client.get(f"/f/{token}/workshop.xlsx").content))
+    texts["xlsx"] = " ".join(
+        str(cell) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for cell in r
+    )
+    texts["json"] = client.get(f"/f/{token}/workshop.json").text
+    texts["csv"] = client.get(f"/f/{token}/placements.csv").text
+    for name, text in texts.items():
+        assert not OTHER_ROLE_WORDS.search(text), (name, OTHER_ROLE_WORDS.search(text))
+    for name in ("plenary", "report.html", "xlsx"):
+        assert "Reflectie van de observant" in texts[name], name
+    for word in ("Rapporteur", "Observant"):
+        assert word in texts["join"] and word in texts["dashboard"]
+    assert "wat de rapporteur en de observant schrijven" in texts["join"]  # the privacy text
