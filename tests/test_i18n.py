@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from app.game.roles import ROLE_LABELS, Role
 from app.i18n import catalogue_path, gettext_for, pick_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +61,25 @@ def test_language_choice() -> None:
     assert pick_language("en", "nl") == "en"
     assert gettext_for("nl").gettext("Choose your role") == "Kies je rol"
     assert gettext_for("en").gettext("Choose your role") == "Choose your role"
+
+
+# The game's own words for its roles (GAME.md, the workshop's slides: "1 rapporteur (legt
+# verslag)", "1 Observant (reflecteert)"), and the other words that drifted in before.
+DUTCH_ROLES = ["Interviewer", "Respondent 1", "Respondent 2", "Rapporteur", "Observant"]
+OTHER_ROLE_WORDS = re.compile(r"observator|verslaglegger|notulist|waarnemer", re.IGNORECASE)
+
+
+def test_each_role_has_one_name_from_one_catalogue() -> None:
+    assert [gettext_for("nl").gettext(ROLE_LABELS[role]) for role in Role] == DUTCH_ROLES
+    with catalogue_path("nl").open("rb") as handle:
+        for message in read_po(handle):
+            strings = [message.string] if isinstance(message.string, str) else message.string
+            for text in strings:
+                assert not OTHER_ROLE_WORDS.search(text or ""), text
+    # No page or module names a role but through ROLE_LABELS.
+    for path in [*(ROOT / "app").rglob("*.py"), *(ROOT / "app" / "templates").glob("*.html")]:
+        if path.name == "roles.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for label in ROLE_LABELS.values():
+            assert f'_("{label}")' not in text, (path, label)

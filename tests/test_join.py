@@ -20,6 +20,8 @@ def test_join_page_lists_roles(client: TestClient, workshop: dict) -> None:
     for role in ROLES:
         assert f'value="{role}"' in page.text
     assert "Kies je rol" in page.text
+    for word in ("Interviewer", "Respondent 1", "Respondent 2", "Rapporteur", "Observant"):
+        assert f'<span class="role-name">{word}</span>' in page.text
 
 
 def test_five_phones_take_five_roles_and_keep_them_after_reload(
@@ -34,10 +36,12 @@ def test_five_phones_take_five_roles_and_keep_them_after_reload(
     state = client.get(f"/api/tables/{code}").json()
     assert sorted(m["role"] for m in state["members"]) == sorted(ROLES)
     assert state["free_roles"] == []
-    for phone, role in zip(phones, ROLES, strict=True):
+    words = ["interviewer", "respondent 1", "respondent 2", "rapporteur", "observant"]
+    for phone, role, word in zip(phones, ROLES, words, strict=True):
         again = phone.get(f"/j/{code}")  # the QR code scanned again, or a reload
         assert str(again.url).endswith(f"/t/{code}")
         assert f"P-{role}" in again.text
+        assert f"Jij bent de {word}" in again.text  # the role's one name (ROLE_LABELS)
 
 
 def test_a_role_cannot_be_taken_twice(client: TestClient, workshop: dict) -> None:

@@ -15,12 +15,15 @@ import openpyxl
 import pytest
 
 from app.deck import Deck, load_library
+from app.i18n import gettext_for
 from app.settings import ROOT
 from app.summary import exports
 from app.summary.exports import placements_csv, workbook_xlsx, workshop_json
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 
 HYPERLINK = '=HYPERLINK("http://x")'
+# The words beside the codes, from the Dutch catalogue, as the router gives them.
+LABELS = {code: gettext_for("nl").gettext(text) for code, text in exports.VALUE_LABELS.items()}
 CAFE = "Café “De Hoek”"
 
 
@@ -191,8 +194,10 @@ DUTCH = {
     "factor_title": "Factor",
     "category_code": "Categoriecode",
     "category_title": "Categorie",
-    "side": "Kant",
-    "extent": "Mate",
+    "side": "Kantcode",
+    "side_label": "Kant",
+    "extent": "Matecode",
+    "extent_label": "Mate",
     "order": "Volgorde",
     "card": "Kaart",
     # "custom_name" left out: it shows as its key
@@ -205,7 +210,7 @@ DUTCH = {
     "stands_out": "Wat valt op?",
     "recommendations": "Aanbevelingen aan werkgevers",
     "connections": "Verbanden tussen de kaarten",
-    "reflection": "Reflectie van de observator",
+    "reflection": "Reflectie van de observant",
     "field": "Veld",
     "text": "Tekst",
     "code": "Code",
@@ -239,8 +244,17 @@ def test_every_key_has_an_english_header_for_the_caller_to_translate() -> None:
     assert exports.SHEET_KEYS == ("placements", "interviews", "notes", "factors", "about")
     assert (
         *("workshop_id", "workshop", "date", "table", "round", "factor_code", "factor_title"),
-        *("category_code", "category_title", "side", "extent", "order", "card", "custom_name"),
-        *("explanation", "cards", "stimulating_cards", "hindering_cards", "ended_at"),
+        *("category_code", "category_title", "side", "side_label", "extent", "extent_label"),
+        *(
+            "order",
+            "card",
+            "custom_name",
+            "explanation",
+            "cards",
+            "stimulating_cards",
+            "hindering_cards",
+            "ended_at",
+        ),
         *("development", "stands_out", "recommendations", "connections", "reflection"),
         *("field", "text", "code", "title", "category"),
         *("stimulating_limited", "stimulating_limited_percent"),
@@ -273,19 +287,19 @@ def read_csv(text: str) -> list[dict[str, str]]:
 
 
 def test_csv_starts_with_a_byte_order_mark_and_stable_headers(deck: Deck) -> None:
-    text = placements_csv(WORKSHOP, deck)
+    text = placements_csv(WORKSHOP, deck, LABELS)
     assert text.encode("utf-8").startswith(b"\xef\xbb\xbfworkshop_id,workshop,date,table,round,")
     reader = csv.reader(io.StringIO(text[1:], newline=""))
     assert next(reader) == [
         *("workshop_id", "workshop", "date", "table", "round", "factor_code", "factor_title"),
-        *("category_code", "category_title", "side", "extent", "order", "card", "custom_name"),
-        "explanation",
+        *("category_code", "category_title", "side", "side_label", "extent", "extent_label"),
+        *("order", "card", "custom_name", "explanation"),
     ]
     assert "\r\n" in text  # CRLF line ends, as RFC 4180 and Excel expect
 
 
 def test_csv_has_one_row_per_placement_in_board_order(deck: Deck) -> None:
-    rows = read_csv(placements_csv(WORKSHOP, deck))
+    rows = read_csv(placements_csv(WORKSHOP, deck, LABELS))
     assert len(rows) == 13
     assert [
         (int(r["table"]), int(r["round"]), r["side"], r["extent"], int(r["order"]), r["card"])
@@ -298,9 +312,14 @@ def test_csv_has_one_row_per_placement_in_board_order(deck: Deck) -> None:
 
 
 def test_csv_values_titles_and_formula_guard(deck: Deck) -> None:
-    rows = read_csv(placements_csv(WORKSHOP, deck))
+    rows = read_csv(placements_csv(WORKSHOP, deck, LABELS))
     picked = [
-        {k: r[k] for k in r if k not in ("workshop_id", "workshop", "date")} for r in rows[:8]
+        {
+            k: r[k]
+            for k in r
+            if k not in ("workshop_id", "workshop", "date", "side_label", "extent_label")
+        }
+        for r in rows[:8]
     ]
     assert picked == [
         {
@@ -425,7 +444,7 @@ def test_csv_guards_every_text_cell_but_not_its_own_numbers(deck: Deck) -> None:
         (interview(1, 1, (card("A1-1", "stimulating", "large", 0, "@cmd", "=naam"),)),)
     )
     hostile = replace(hostile, id="-id", title="+Werkgroep")
-    (row,) = read_csv(placements_csv(hostile, deck))
+    (row,) = read_csv(placements_csv(hostile, deck, LABELS))
     assert row["workshop_id"] == "'-id"
     assert row["workshop"] == "'+Werkgroep"
     assert row["custom_name"] == "'=naam"
@@ -460,7 +479,7 @@ def test_csv_holds_no_formula_whichever_separator_the_spreadsheet_reads(
         for n, text in enumerate(HIDDEN_FORMULAS)
     )
     hostile = replace(workshop_of((interview(1, 1, cards),)), id="a;=id", title="T;@x")
-    text = placements_csv(hostile, deck)
+    text = placements_csv(hostile, deck, LABELS)
     rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=separator))
     cells = [cell for row in rows for cell in row]
     assert len(cells) > len(HIDDEN_FORMULAS)
@@ -473,7 +492,7 @@ def test_csv_quotes_every_text_cell_and_keeps_what_was_written(deck: Deck) -> No
     cards = tuple(
         card("A1-1", "stimulating", "large", n, text) for n, text in enumerate(HIDDEN_FORMULAS)
     )
-    text = placements_csv(workshop_of((interview(1, 1, cards),)), deck)
+    text = placements_csv(workshop_of((interview(1, 1, cards),)), deck, LABELS)
     lines = text[1:].split("\r\n")
     assert lines[1].startswith('"ws7Kq","Leren & ontwikkelen in de buitendienst","2025-11-24",1,1,')
     read = [row["explanation"] for row in read_csv(text)]
@@ -484,7 +503,7 @@ def test_csv_quotes_every_text_cell_and_keeps_what_was_written(deck: Deck) -> No
 
 def test_csv_of_a_workshop_without_cards_has_only_headers(deck: Deck) -> None:
     empty = workshop_of((interview(1, 1), interview(1, 2, notes={"development": "x"})))
-    assert read_csv(placements_csv(empty, deck)) == []
+    assert read_csv(placements_csv(empty, deck, LABELS)) == []
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -500,7 +519,7 @@ def values(sheet: Any) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def xlsx(deck: Deck) -> bytes:
-    return workbook_xlsx(WORKSHOP, deck, DUTCH)
+    return workbook_xlsx(WORKSHOP, deck, DUTCH, LABELS)
 
 
 def test_xlsx_sheets_properties_and_header_rows(xlsx: bytes) -> None:
@@ -531,21 +550,22 @@ def test_xlsx_placements(xlsx: bytes) -> None:
     rows = values(sheet)
     assert rows[0] == (
         *("Workshop-id", "Workshop", "Datum", "Tafel", "Ronde", "Factorcode", "Factor"),
-        *("Categoriecode", "Categorie", "Kant", "Mate", "Volgorde", "Kaart", "custom_name"),
-        "Toelichting",
+        *("Categoriecode", "Categorie", "Kantcode", "Kant", "Matecode", "Mate", "Volgorde"),
+        *("Kaart", "custom_name", "Toelichting"),
     )
     assert len(rows) == 14
-    assert [(r[3], r[4], r[9], r[10], r[11], r[12]) for r in rows[1:]] == PLACEMENT_ORDER
+    assert [(r[3], r[4], r[9], r[11], r[13], r[14]) for r in rows[1:]] == PLACEMENT_ORDER
     head = ("ws7Kq", "Leren & ontwikkelen in de buitendienst", datetime(2025, 11, 24))
     assert rows[1] == (
         *head,
-        *(1, 1, "X", "Anders, namelijk …", None, None, "stimulating", "limited", 1, "X-2"),
+        *(1, 1, "X", "Anders, namelijk …", None, None, "stimulating", "Stimulerend"),
+        *("limited", "In beperkte mate", 1, "X-2"),
         *(CAFE, "-2"),
     )
     assert rows[2] == (
         *head,
-        *(1, 1, "A1", "Toekomstdromen", "A", "Persoonlijke factoren", "stimulating", "large"),
-        *(1, "A1-1", None, HYPERLINK),
+        *(1, 1, "A1", "Toekomstdromen", "A", "Persoonlijke factoren", "stimulating", "Stimulerend"),
+        *("large", "In grote mate", 1, "A1-1", None, HYPERLINK),
     )
     assert rows[3][-1] == "Eerste regel\nTweede regel"
     assert rows[5][-1] == 'Geld, tijd en "zin"'
@@ -554,9 +574,9 @@ def test_xlsx_placements(xlsx: bytes) -> None:
         *("Te druk", None, None),  # the control character XML cannot hold is dropped
     ]
     assert sheet["C2"].number_format == "yyyy-mm-dd"
-    assert (sheet["D2"].data_type, sheet["L2"].data_type) == ("n", "n")
+    assert (sheet["D2"].data_type, sheet["N2"].data_type) == ("n", "n")
     # Hostile text is a plain string cell with its text unchanged.
-    for ref, text in [("O2", "-2"), ("O3", HYPERLINK), ("O5", "+1"), ("O8", "\tTab vooraan")]:
+    for ref, text in [("Q2", "-2"), ("Q3", HYPERLINK), ("Q5", "+1"), ("Q8", "\tTab vooraan")]:
         assert (sheet[ref].data_type, sheet[ref].value) == ("s", text)
         assert sheet[ref].quotePrefix
 
@@ -568,7 +588,7 @@ def test_xlsx_interviews(xlsx: bytes) -> None:
             *("Tafel", "Ronde", "Kaarten", "Stimulerende kaarten", "Belemmerende kaarten"),
             *("Einde (UTC)", "Korte beschrijving van de ontwikkeling", "Wat valt op?"),
             *("Aanbevelingen aan werkgevers", "Verbanden tussen de kaarten"),
-            "Reflectie van de observator",
+            "Reflectie van de observant",
         ),
         (1, 1, 5, 4, 1, datetime(2025, 11, 24, 10, 15), "Meer scholing, graag", None)
         + ("@SUM(A1)", None, "Goed gesprek\nmet é"),
@@ -588,7 +608,7 @@ def test_xlsx_notes_are_long_and_only_the_written_ones(xlsx: bytes) -> None:
         ("Tafel", "Ronde", "Veld", "Tekst"),
         (1, 1, "Korte beschrijving van de ontwikkeling", "Meer scholing, graag"),
         (1, 1, "Aanbevelingen aan werkgevers", "@SUM(A1)"),
-        (1, 1, "Reflectie van de observator", "Goed gesprek\nmet é"),
+        (1, 1, "Reflectie van de observant", "Goed gesprek\nmet é"),
         (1, 2, "Wat valt op?", "#N/A"),
         (2, 2, "Korte beschrijving van de ontwikkeling", "Alleen notities, geen kaarten"),
         (2, 2, "Verbanden tussen de kaarten", "=1+1"),
@@ -634,7 +654,7 @@ def test_xlsx_about(xlsx: bytes) -> None:
 
 
 def test_xlsx_headers_fall_back_to_keys_and_sheet_names_are_made_valid(deck: Deck) -> None:
-    book = read_xlsx(workbook_xlsx(WORKSHOP, deck, {"about": "Over: [uitleg]?", "notes": "'"}))
+    book = read_xlsx(workbook_xlsx(WORKSHOP, deck, {"about": "Over: [uitleg]?", "notes": "'"}, {}))
     assert book.sheetnames == ["placements", "interviews", "notes", "factors", "Over uitleg"]
     assert book["factors"]["E1"].value == "stimulating_limited_percent (%)"
     assert book["factors"]["P1"].value == "research_stimulating (%)"
@@ -654,7 +674,7 @@ def keys_in(value: Any) -> set[str]:
 
 
 def test_json_workshop_n_and_interviews(deck: Deck) -> None:
-    text = workshop_json(WORKSHOP, deck)
+    text = workshop_json(WORKSHOP, deck, LABELS)
     assert "Gemeente Één" in text and "\\u" not in text.replace("\\u001b", "")  # not ASCII-escaped
     assert text.startswith('{\n  "format"')
     data = json.loads(text)
@@ -701,7 +721,9 @@ def test_json_workshop_n_and_interviews(deck: Deck) -> None:
             "factor_title": "Anders, namelijk …",
             "category": "",
             "side": "stimulating",
+            "side_label": "Stimulerend",
             "extent": "limited",
+            "extent_label": "In beperkte mate",
             "order": 1,
             "explanation": "-2",
             "custom_name": CAFE,
@@ -712,7 +734,9 @@ def test_json_workshop_n_and_interviews(deck: Deck) -> None:
             "factor_title": "Toekomstdromen",
             "category": "A",
             "side": "stimulating",
+            "side_label": "Stimulerend",
             "extent": "large",
+            "extent_label": "In grote mate",
             "order": 1,
             "explanation": HYPERLINK,
             "custom_name": "",
@@ -737,7 +761,7 @@ def test_json_workshop_n_and_interviews(deck: Deck) -> None:
 
 
 def test_json_factor_figures(deck: Deck) -> None:
-    factors = json.loads(workshop_json(WORKSHOP, deck))["factors"]
+    factors = json.loads(workshop_json(WORKSHOP, deck, LABELS))["factors"]
     assert [f["code"] for f in factors] == DECK_ORDER
     by_code = {f["code"]: f for f in factors}
     assert by_code["A1"] == {
@@ -778,7 +802,7 @@ def test_json_factor_figures(deck: Deck) -> None:
 
 
 def test_json_leaves_out_whatever_points_at_a_person(deck: Deck) -> None:
-    data = json.loads(workshop_json(WORKSHOP, deck))
+    data = json.loads(workshop_json(WORKSHOP, deck, LABELS))
     keys = keys_in(data)
     for word in ("device", "seat", "name", "hash", "picture"):
         assert not [k for k in keys if word in k and k != "custom_name"], word
@@ -817,14 +841,14 @@ def test_half_up_rounding_with_eight_boards(deck: Deck) -> None:
         "B2": (0, 0, 0, 0, 0, 0, 7, 88, 0, 0, 7, 88),
         "C1": (0, 0, 1, 13, 0, 0, 0, 0, 1, 13, 0, 0),
     }
-    rows = values(read_xlsx(workbook_xlsx(eight, deck, {}))["factors"])
+    rows = values(read_xlsx(workbook_xlsx(eight, deck, {}, LABELS))["factors"])
     by_code = {r[0]: r[3:15] for r in rows[1:]}
     for code in DECK_ORDER:
         assert by_code[code] == expected.get(code, ZERO), code
-    about = dict(values(read_xlsx(workbook_xlsx(eight, deck, {}))["about"])[:6])
+    about = dict(values(read_xlsx(workbook_xlsx(eight, deck, {}, LABELS))["about"])[:6])
     assert (about["interviews"], about["n"]) == (8, 8)
 
-    data = json.loads(workshop_json(eight, deck))
+    data = json.loads(workshop_json(eight, deck, LABELS))
     assert data["n"] == 8
     a3 = next(f for f in data["factors"] if f["code"] == "A3")
     assert a3["stimulating"] == {
@@ -832,4 +856,4 @@ def test_half_up_rounding_with_eight_boards(deck: Deck) -> None:
         "large": {"count": 2, "percent": 25},
         "total": {"count": 3, "percent": 38},
     }
-    assert len(read_csv(placements_csv(eight, deck))) == 1 + 3 + 5 + 7 + 1 + 1 + 2 + 1
+    assert len(read_csv(placements_csv(eight, deck, LABELS))) == 1 + 3 + 5 + 7 + 1 + 1 + 2 + 1

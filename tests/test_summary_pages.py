@@ -6,10 +6,12 @@ import csv
 import io
 import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.summary.exports import PLACEMENT_COLUMNS
 from tests.conftest import WS_BASE, form, new_phone, require
 from tests.seeding import SEED_DATE, seed_workshop
 
@@ -311,3 +313,82 @@ def test_recommendations_are_listed_once_with_the_other_categories_named(
     panel = page.split('id="recommendations"', 1)[1].split("</section>", 1)[0]
     assert panel.count("Leidinggevenden moeten zelfvertrouwen geven") == 1
     assert "gaat ook over: Persoonlijke factoren" in panel
+
+
+WORDS = {
+    "nl": ("Kantcode", "Kant", "Matecode", "Mate", "Stimulerend", "Belemmerend")
+    + ("In beperkte mate", "In grote mate"),
+    "en": ("Side code", "Side", "Extent code", "Extent", "Stimulating", "Hindering")
+    + ("To a limited extent", "To a large extent"),
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_downloads_give_the_workshops_words_beside_stable_codes(
+    client: TestClient, language: str
+) -> None:
+    from openpyxl import load_workbook
+
+    _, token = seed_workshop(client, BOARDS, NOTES, language=language)
+    side_code, side, extent_code, extent, stimulating, hindering, limited, large = WORDS[language]
+    words = {"stimulating": stimulating, "hindering": hindering, "limited": limited, "large": large}
+    pairs = {("stimulating", stimulating), ("hindering", hindering)}
+    extents = {("limited", limited), ("large", large)}
+
+    # CSV: machine names in the header row whatever the language; words in *_label columns.
+    text = client.get(f"/f/{token}/placements.csv").content.decode("utf-8-sig")
+    assert text.split("\r\n", 1)[0] == ",".join(PLACEMENT_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {(r["side"], r["side_label"]) for r in rows} == pairs
+    assert {(r["extent"], r["extent_label"]) for r in rows} == extents
+
+    # XLSX: headers in the workshop's language, the code column beside the word column.
+    sheet = load_workbook(io.BytesIO(client.get(f"/f/{token}/workshop.xlsx").content)).worksheets[0]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    at = {key: i for i, key in enumerate(PLACEMENT_COLUMNS)}
+    assert [table[0][at[k]] for k in ("side", "side_label", "extent", "extent_label")] == [
+        side_code,
+        side,
+        extent_code,
+        extent,
+    ]
+    assert {(r[at["side"]], r[at["side_label"]]) for r in table[1:]} == pairs
+    assert {(r[at["extent"]], r[at["extent_label"]]) for r in table[1:]} == extents
+
+    # JSON: codes stay the keys and values; the words come along.
+    data = json.loads(client.get(f"/f/{token}/workshop.json").text)
+    cards = [c for i in data["interviews"] for c in i["cards"]]
+    assert len(cards) == 8
+    for c in cards:
+        assert (c["side_label"], c["extent_label"]) == (words[c["side"]], words[c["extent"]])
+
+
+# The game's words are "rapporteur" and "observant" (GAME.md); these drifted in before.
+OTHER_ROLE_WORDS = re.compile(r"observator|verslaglegger|notulist|waarnemer", re.IGNORECASE)
+
+
+def test_pages_and_downloads_name_each_role_as_the_game_does(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    from openpyxl import load_workbook
+
+    workshop, token = seeded
+    texts = {
+        path: html(client, f"/f/{token}/{path}")
+        for path in ("summary", "plenary", "report.html", "tables/1")
+    }
+    texts["dashboard"] = html(client, f"/f/{token}")
+    texts["join"] = html(client, urlsplit(workshop["tables"][0]["join_url"]).path)
+    book = load_workbook(io.BytesIO(client.get(f"/f/{token}/workshop.xlsx").content))
+    texts["xlsx"] = " ".join(
+        str(cell) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for cell in r
+    )
+    texts["json"] = client.get(f"/f/{token}/workshop.json").text
+    texts["csv"] = client.get(f"/f/{token}/placements.csv").text
+    for name, text in texts.items():
+        assert not OTHER_ROLE_WORDS.search(text), (name, OTHER_ROLE_WORDS.search(text))
+    for name in ("plenary", "report.html", "xlsx"):
+        assert "Reflectie van de observant" in texts[name], name
+    for word in ("Rapporteur", "Observant"):
+        assert word in texts["join"] and word in texts["dashboard"]
+    assert "wat de rapporteur en de observant schrijven" in texts["join"]  # the privacy text

@@ -16,6 +16,23 @@ class Role(StrEnum):
     OBSERVER = "observer"
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's marker, which Babel extracts)
+    """Mark a message for the catalogues; the game core imports nothing outside app.game."""
+    return message
+
+
+# The one name of each role (English msgid; Dutch in app/i18n: the game's own words,
+# "Interviewer", "Respondent", "Rapporteur", "Observant"). Every page, export and text
+# that names a role takes it from here, through the catalogue of its language.
+ROLE_LABELS: dict[Role, str] = {
+    Role.INTERVIEWER: N_("Interviewer"),
+    Role.RESPONDENT_1: N_("Respondent 1"),
+    Role.RESPONDENT_2: N_("Respondent 2"),
+    Role.REPORTER: N_("Reporter"),
+    Role.OBSERVER: N_("Observer"),
+}
+
+
 # Every role but the observer is held by one phone; extra people join as observers.
 SINGLE_ROLES: tuple[Role, ...] = (
     Role.INTERVIEWER,

@@ -46,6 +46,7 @@ __all__ = [
     "PLACEMENT_COLUMNS",
     "SHEET_KEYS",
     "SHEET_NAMES",
+    "VALUE_LABELS",
     "VERSION",
     "placements_csv",
     "workbook_xlsx",
@@ -66,7 +67,9 @@ PLACEMENT_COLUMNS = (
     "category_code",
     "category_title",
     "side",
+    "side_label",
     "extent",
+    "extent_label",
     "order",
     "card",
     "custom_name",
@@ -127,8 +130,10 @@ COLUMN_HEADERS: dict[str, str] = {
     "factor_title": N_("Factor"),
     "category_code": N_("Category code"),
     "category_title": N_("Category"),
-    "side": N_("Side"),
-    "extent": N_("Extent"),
+    "side": N_("Side code"),
+    "side_label": N_("Side"),
+    "extent": N_("Extent code"),
+    "extent_label": N_("Extent"),
     "order": N_("Order"),
     "card": N_("Card"),
     "custom_name": N_("Custom name"),
@@ -168,6 +173,14 @@ SHEET_NAMES: dict[str, str] = {
     "notes": N_("Notes"),
     "factors": N_("Factors"),
     "about": N_("About"),
+}
+# A coded value's words, for the *_label column beside its code (side and extent codes
+# differ, so one mapping holds both); the caller translates them, as it does ``headers``.
+VALUE_LABELS: dict[str, str] = {
+    "stimulating": N_("Stimulating"),
+    "hindering": N_("Hindering"),
+    "limited": N_("To a limited extent"),
+    "large": N_("To a large extent"),
 }
 COLUMN_KEYS = tuple(COLUMN_HEADERS)
 SHEET_KEYS = tuple(SHEET_NAMES)
@@ -215,7 +228,9 @@ def _names(deck: Deck) -> dict[str, tuple[str, str, str]]:
     return {f.code: (f.title, f.category, categories.get(f.category, "")) for f in deck.factors()}
 
 
-def _placements(workshop: WorkshopRecord, deck: Deck) -> list[dict[str, Any]]:
+def _placements(
+    workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """One row per card on a board, keyed by PLACEMENT_COLUMNS, in reading order."""
     names = _names(deck)
     rows = []
@@ -235,7 +250,9 @@ def _placements(workshop: WorkshopRecord, deck: Deck) -> list[dict[str, Any]]:
                     "category_code": category,
                     "category_title": category_title,
                     "side": card.side,
+                    "side_label": labels.get(card.side, card.side),
                     "extent": card.extent,
+                    "extent_label": labels.get(card.extent, card.extent),
                     "order": order,
                     "card": card.card,
                     "custom_name": card.custom_name,
@@ -281,8 +298,13 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def placements_csv(workshop: WorkshopRecord, deck: Deck) -> str:
+def placements_csv(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str]) -> str:
     """Every placement, one row each, under stable English headers (PLACEMENT_COLUMNS).
+
+    The header row is the column keys in every language, so a script that reads one
+    workshop's CSV reads them all; codes (``side``, ``extent``, ``factor_code``) sit beside
+    their words in the workshop's language (``side_label``, ``extent_label``,
+    ``factor_title``), which ``labels`` gives for each key of VALUE_LABELS.
 
     Starts with a byte order mark so Excel reads it as UTF-8; lines end in CRLF and newlines
     inside a cell are quoted, so write the text as it is (encoding UTF-8, no newline mapping).
@@ -292,7 +314,7 @@ def placements_csv(workshop: WorkshopRecord, deck: Deck) -> str:
     out.write("\ufeff")
     csv.writer(out).writerow(PLACEMENT_COLUMNS)  # our own names: nothing to quote
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
-    for row in _placements(workshop, deck):
+    for row in _placements(workshop, deck, labels):
         writer.writerow([_csv_cell(row[key]) for key in PLACEMENT_COLUMNS])
     return out.getvalue()
 
@@ -377,11 +399,16 @@ def _sheet_name(key: str, headers: Mapping[str, str]) -> str:
     return name or key
 
 
-def workbook_xlsx(workshop: WorkshopRecord, deck: Deck, headers: Mapping[str, str]) -> bytes:
+def workbook_xlsx(
+    workshop: WorkshopRecord,
+    deck: Deck,
+    headers: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> bytes:
     """The workshop as an Excel workbook: placements, interviews, notes, factor figures, about.
 
     ``headers`` gives the text, in the workshop's language, of every key in COLUMN_KEYS and
-    SHEET_KEYS; a missing key shows as itself. Figures are those of aggregate.chart over
+    SHEET_KEYS, ``labels`` that of every key in VALUE_LABELS; a missing key shows as itself. Figures are those of aggregate.chart over
     all interviews.
     """
     figures = chart(workshop, deck)
@@ -393,7 +420,7 @@ def workbook_xlsx(workshop: WorkshopRecord, deck: Deck, headers: Mapping[str, st
     book.remove(book.active)  # the empty default sheet
     sheets = {key: book.create_sheet(_sheet_name(key, headers)) for key in SHEET_KEYS}
 
-    placements = _placements(workshop, deck)
+    placements = _placements(workshop, deck, labels)
     _table(
         sheets["placements"],
         PLACEMENT_COLUMNS,
@@ -478,7 +505,12 @@ def _share_json(share: tuple[int, int]) -> dict[str, int]:
     return {"count": share[0], "percent": share[1]}
 
 
-def _card_json(order: int, card: CardRecord, names: Mapping[str, tuple[str, str, str]]) -> Any:
+def _card_json(
+    order: int,
+    card: CardRecord,
+    names: Mapping[str, tuple[str, str, str]],
+    labels: Mapping[str, str],
+) -> Any:
     title, category, _ = names.get(card.factor, (card.factor, "", ""))
     return {
         "card": card.card,
@@ -486,15 +518,20 @@ def _card_json(order: int, card: CardRecord, names: Mapping[str, tuple[str, str,
         "factor_title": title,
         "category": category,
         "side": card.side,
+        "side_label": labels.get(card.side, card.side),
         "extent": card.extent,
+        "extent_label": labels.get(card.extent, card.extent),
         "order": order,
         "explanation": card.explanation,
         "custom_name": card.custom_name,
     }
 
 
-def workshop_json(workshop: WorkshopRecord, deck: Deck) -> str:
+def workshop_json(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str]) -> str:
     """Everything the workshop produced, for archives and other tools (FORMAT, VERSION).
+
+    Keys and values are codes; ``*_title`` and ``*_label`` keys add the workshop's words
+    (``labels``: the text of each key of VALUE_LABELS in the workshop's language).
 
     Dates and times are ISO 8601, times in UTC. Figures are those of aggregate.chart over all
     interviews. No seats, names or device hashes: nothing that points at a person.
@@ -510,7 +547,9 @@ def workshop_json(workshop: WorkshopRecord, deck: Deck) -> str:
                 "round": interview.round,
                 "counted": interview.counted,
                 "ended_at": ended.isoformat() if ended else None,
-                "cards": [_card_json(order, card, names) for order, card in _in_order(interview)],
+                "cards": [
+                    _card_json(order, card, names, labels) for order, card in _in_order(interview)
+                ],
                 "notes": {field: interview.note(field) for field in NOTE_FIELDS},
             }
         )

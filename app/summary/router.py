@@ -377,18 +377,24 @@ def chart_download_png(
     )
 
 
+def _value_labels(language: str) -> dict[str, str]:
+    """The words beside each code in the downloads, in the workshop's language."""
+    return {code: translate(language, text) for code, text in exports.VALUE_LABELS.items()}
+
+
 @_both("/placements.csv")
 def placements_csv(
     token: str, request: Request, session: SessionDep, library: LibraryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
+    labels = _value_labels(viewer.workshop.language)
     return _download(
         viewer,
         session,
         library,
         ("placements", "csv"),
         "text/csv; charset=utf-8",
-        exports.placements_csv,
+        lambda record, deck: exports.placements_csv(record, deck, labels),
     )
 
 
@@ -406,7 +412,7 @@ def workbook(token: str, request: Request, session: SessionDep, library: Library
         library,
         ("data", "xlsx"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        lambda record, deck: exports.workbook_xlsx(record, deck, headers),
+        lambda record, deck: exports.workbook_xlsx(record, deck, headers, _value_labels(lang)),
     )
 
 
@@ -415,8 +421,14 @@ def workshop_json(
     token: str, request: Request, session: SessionDep, library: LibraryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
+    labels = _value_labels(viewer.workshop.language)
     return _download(
-        viewer, session, library, ("data", "json"), "application/json", exports.workshop_json
+        viewer,
+        session,
+        library,
+        ("data", "json"),
+        "application/json",
+        lambda record, deck: exports.workshop_json(record, deck, labels),
     )
 
 

@@ -6,6 +6,7 @@ from fastapi import Response
 
 from app.deck import Deck
 from app.game.board import BLANK_FACTOR, Board
+from app.game.roles import ROLE_LABELS, Role
 from app.models import Workshop, WorkshopTable
 from app.summary.board_picture import PictureCard, PictureLabels, render_board_svg
 from app.web import translate
@@ -34,7 +35,7 @@ def picture_of(
                 category=factor.category,
             )
         )
-    respondent = _("Respondent 1") if round_number == 1 else _("Respondent 2")
+    respondent = _(ROLE_LABELS[Role.RESPONDENT_1 if round_number == 1 else Role.RESPONDENT_2])
     labels = PictureLabels(
         heading=" · ".join(
             (_("Table %(n)s", n=table.number), _("Round %(n)s", n=round_number), respondent)
