@@ -28,6 +28,7 @@ from tests.live_server import (
     STEP,
     LiveServer,
     create_workshop,
+    place,
     round_action,
     serving,
     take_seats,
@@ -195,17 +196,6 @@ class Listener:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from serving(LiveServer(tmp_path))
-
-
-def place(command_id: str, card: str, side: str, extent: str, position: int = 0) -> Message:
-    return {
-        "type": "place",
-        "id": command_id,
-        "card": card,
-        "side": side,
-        "extent": extent,
-        "position": position,
-    }
 
 
 async def play_a_workshop(server: LiveServer) -> tuple[list[Message], list[Message]]:

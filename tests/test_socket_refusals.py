@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import websockets
-from playwright.sync_api import Browser, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Route, expect
 from websockets.exceptions import ConnectionClosed
 
-from tests.browser import CHROMIUM, LAUNCH_ARGS, AppServer, person
+from tests.browser import CHROMIUM, AppServer, launched_chromium, person
 from tests.conftest import require
 from tests.live_server import STEP, LiveServer, create_workshop, serving, take_seats
 
@@ -100,14 +100,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 @pytest.fixture(scope="module")
 def browser(app_server: AppServer) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from launched_chromium()
 
 
 @pytest.mark.parametrize("gone", ["seat", "workshop"])
