@@ -13,12 +13,21 @@ import contextlib
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Locator, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from app.settings import ROOT
 from tests.live_server import LiveServer
@@ -76,6 +85,18 @@ class AppServer(LiveServer):
                 headers={"Authorization": f"Bearer {workshop['token']}"},
             )
         assert response.status_code == 200, response.text
+
+
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, for a fixture to yield; closed afterwards."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 # --- contexts -----------------------------------------------------------------------------

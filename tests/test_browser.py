@@ -34,7 +34,6 @@ from playwright.sync_api import (
     Route,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
 from pypdf import PdfReader
 
@@ -45,7 +44,6 @@ from tests.browser import (
     AXE_FILE,
     CHROMIUM,
     LAPTOP,
-    LAUNCH_ARGS,
     PHONE,
     ROLES,
     SCREENSHOTS,
@@ -60,6 +58,7 @@ from tests.browser import (
     hand_card,
     horizontal_scroll,
     join_table,
+    launched_chromium,
     mouse_drag,
     person,
     screenshot,
@@ -95,14 +94,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 @pytest.fixture(scope="module")
 def browser(server: AppServer) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from launched_chromium()
 
 
 def no_page_errors(people: list[Person]) -> None:

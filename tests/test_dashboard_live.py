@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
+from tests.test_live_table import receive
 
 
 def _token(workshop: dict) -> str:
@@ -54,10 +55,11 @@ def test_dashboard_and_controls_need_the_facilitator_token(
     client: TestClient, workshop: dict
 ) -> None:
     with (
-        pytest.raises(WebSocketDisconnect),
-        client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key=forged"),
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key=forged") as socket,
     ):
-        pass
+        socket.receive_json()  # accepted, then closed with the code
+    assert closed.value.code == 4403
     refused = client.post(
         f"/api/workshops/{workshop['id']}/rounds/start",
         json={},
@@ -86,11 +88,19 @@ def test_dashboard_hears_moves_as_counts_not_boards(client: TestClient, workshop
     code = workshop["tables"][0]["join_code"]
     phone = new_phone(client)
     assert phone.post(f"/api/tables/{code}/seat", json={"role": "respondent1"}).status_code == 201
+    started = client.post(
+        f"/api/workshops/{workshop['id']}/rounds/start",
+        json={"table": 1},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert started.status_code == 200, started.text
     with (
         client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key={token}") as dash,
         phone.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket,
     ):
-        assert dash.receive_json()["type"] == "dashboard"
+        # The phone's presence may come before the dashboard's first summary (or after it).
+        while (first := dash.receive_json())["type"] != "dashboard":
+            assert first["type"] == "presence", first
         assert socket.receive_json()["type"] == "snapshot"
         moves = [("A1-1", "stimulating"), ("B1-1", "hindering"), ("C1-1", "stimulating")]
         for n, (card, side) in enumerate(moves):
@@ -104,3 +114,21 @@ def test_dashboard_hears_moves_as_counts_not_boards(client: TestClient, workshop
         assert "board" not in heard[-1]
         assert [(m["stimulating"], m["hindering"]) for m in heard] == [(1, 0), (1, 1), (2, 1)]
         assert {m["command"] for m in heard} == {"place"}
+
+
+def test_the_dashboard_reads_its_messages_as_json_and_answers_each(
+    client: TestClient, workshop: dict
+) -> None:
+    url = f"{WS_BASE}/ws/workshops/{workshop['id']}?key={_token(workshop)}"
+    with client.websocket_connect(url) as dash:
+        assert receive(dash)["type"] == "dashboard"
+        dash.send_text('{"type": "resync"}')  # as docs/protocol.md writes it, with a space
+        assert receive(dash)["type"] == "dashboard"
+        dash.send_text('{ "type":"ping" }')
+        assert receive(dash) == {"type": "pong"}
+        for raw, code in [("resync", "bad_json"), ('{"type": "place"}', "invalid")]:
+            dash.send_text(raw)
+            error = receive(dash)
+            assert (error["type"], error["code"], error["id"]) == ("error", code, None), error
+        dash.send_text('{"type":"resync"}')  # and the socket is still there
+        assert receive(dash)["type"] == "dashboard"

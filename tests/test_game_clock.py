@@ -195,7 +195,7 @@ def clock_in(round_number: int, status: str = "running") -> Clock:
     return replace(new_clock(15), number=round_number, status=status)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("status", ["waiting", "running", "paused"])
+@pytest.mark.parametrize("status", ["running", "paused"])
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
 def test_round_one_respondent_may_move_cards(command: str, status: str) -> None:
     check_board_command(Role.RESPONDENT_1, command, clock_in(1, status))
@@ -207,6 +207,20 @@ def test_the_interviewer_asks_and_does_not_touch_the_cards(command: str, round_n
     """The paper game: the interviewer asks, the respondent lays (issue #19)."""
     refusal = refused(check_board_command, Role.INTERVIEWER, command, clock_in(round_number))
     assert refusal.code == "not_allowed" and refusal.status == 403
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("command", BOARD_COMMANDS)
+def test_before_the_round_starts_nothing_is_laid(role: Role, command: str) -> None:
+    refusal = refused(check_board_command, role, command, clock_in(1, "waiting"))
+    assert refusal.code == "round_not_started"
+
+
+@pytest.mark.parametrize("command", BOARD_COMMANDS)
+def test_the_first_minute_of_looking_advises_and_refuses_nothing(command: str) -> None:
+    clock = start(new_clock(15), T0)
+    assert clock.look_until() == T0 + LOOK_MS  # the phones show "look at the cards" until then
+    check_board_command(Role.RESPONDENT_1, command, clock)
 
 
 @pytest.mark.parametrize("command", BOARD_COMMANDS)

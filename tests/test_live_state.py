@@ -53,6 +53,8 @@ def table(client: TestClient, workshop: dict) -> Iterator[Table]:
         found = session.exec(select(WorkshopTable).where(WorkshopTable.join_code == code)).one()
         seats = {s.role: s.id for s in session.exec(select(Seat).where(Seat.table_id == found.id))}
     assert found.id is not None
+    with Session(engine) as session:  # cards are laid in a round, never before it
+        round_action(session, found.id, "start", client.app.state.library)
     yield Table(client, found.id, client.app.state.library.deck("llo", "nl"), seats)  # type: ignore[arg-type]
 
 
@@ -191,8 +193,6 @@ def test_a_round_ended_elsewhere_locks_the_board(table: Table) -> None:
     send(table, states, "respondent1", place(1, "A1-1"))
     library = table.client.app.state.library
     with Session(table.client.app.state.engine) as session:
-        round_action(session, table.id, "start", library)
-    with Session(table.client.app.state.engine) as session:
         round_action(session, table.id, "end", library)
     with pytest.raises(Refusal) as refused:
         send(table, states, "respondent1", place(2, "B1-1"))
@@ -203,7 +203,7 @@ def test_a_new_round_is_the_next_respondents_board(table: Table) -> None:
     states = TableStates()
     send(table, states, "respondent1", place(1, "A1-1"))
     library = table.client.app.state.library
-    for action in ("start", "end", "start"):  # the second start opens round 2
+    for action in ("end", "start"):  # the start after the end opens round 2
         with Session(table.client.app.state.engine) as session:
             round_action(session, table.id, action, library)
     with pytest.raises(Refusal) as refused:
@@ -328,6 +328,8 @@ def two_tables(client: TestClient, workshop: dict, table: Table) -> tuple[Table,
         other = session.exec(select(WorkshopTable).where(WorkshopTable.join_code == code)).one()
         seat = session.exec(select(Seat).where(Seat.table_id == other.id)).one()
     assert other.id is not None and seat.id is not None
+    with Session(client.app.state.engine) as session:
+        round_action(session, other.id, "start", client.app.state.library)
     return table, Table(client, other.id, table.deck, {"respondent1": seat.id})
 
 

@@ -146,13 +146,20 @@ class Table:
 
 @contextmanager
 def open_table(
-    client: TestClient, workshop: dict, roles: tuple[str, ...] = ROLES, index: int = 0
+    client: TestClient,
+    workshop: dict,
+    roles: tuple[str, ...] = ROLES,
+    index: int = 0,
+    started: bool = True,
 ) -> Iterator[Table]:
-    """Everyone sits down first, then connects: the snapshots are the only messages so far."""
+    """Everyone sits down first, the round starts (cards are laid in a round, never before
+    it), then everyone connects: the snapshots are the only messages so far."""
     with ExitStack() as stack:
         table = Table(client, workshop, workshop["tables"][index]["join_code"], stack)
         for role in roles:
             table.sit(role)
+        if started:
+            table.rounds("start", table=index + 1)
         for role in roles:
             table.connect(role)
         yield table
@@ -175,7 +182,7 @@ def workshop_with(client: TestClient, **fields: object) -> dict:
 
 
 def test_snapshot_on_connect(client: TestClient, workshop: dict) -> None:
-    with open_table(client, workshop, ("interviewer", "respondent1")) as table:
+    with open_table(client, workshop, ("interviewer", "respondent1"), started=False) as table:
         snapshot = table.snapshots["respondent1"]
         # Two seats taken, one members event each: the table is at seq 2.
         assert snapshot["seq"] == 2
@@ -254,8 +261,6 @@ def test_every_command_and_its_permission_per_role(
     client: TestClient, workshop: dict, role: str
 ) -> None:
     with open_table(client, workshop) as table:
-        table.rounds("start")
-        table.round_event()
         _, setup = table.command("respondent1", place("A1-1"))
         _, setup = table.command("respondent1", place("X-1", "hindering", "large"))
         assert setup is not None
@@ -366,13 +371,16 @@ BAD_MESSAGES: list[tuple[str, str, str, str | None]] = [
     ("no id", json.dumps(place("A1-1")), "invalid", None),
     ("bad id", json.dumps({**place("A1-1"), "id": "no spaces!"}), "invalid", "no spaces!"),
     ("card a number", json.dumps({**place("A1-1"), "card": 11, "id": "w1"}), "invalid", "w1"),
-    ("position a word", json.dumps({**place("A1-1"), "position": "first", "id": "w2"}), "invalid", "w2"),
-    ("position negative", json.dumps({**place("A1-1"), "position": -1, "id": "w3"}), "invalid", "w3"),
+    ("position a word", json.dumps({**place("A1-1"), "position": "first", "id": "w2"}), "bad_position", "w2"),
+    ("position negative", json.dumps({**place("A1-1"), "position": -1, "id": "w3"}), "bad_position", "w3"),
+    ("position past 100", json.dumps({**place("A1-1"), "position": 101, "id": "w3b"}), "bad_position", "w3b"),
     ("side unknown", json.dumps({**place("A1-1"), "side": "left", "id": "w4"}), "invalid", "w4"),
     ("extra field", json.dumps({**place("A1-1"), "colour": "red", "id": "w5"}), "invalid", "w5"),
     ("text a list", '{"type": "note", "id": "w6", "field": "development", "text": ["a"]}', "invalid", "w6"),
     ("unknown note field", '{"type": "note", "id": "w7", "field": "diary", "text": "x"}', "invalid", "w7"),
-    ("explanation too long", json.dumps({"type": "explain", "id": "w8", "card": "A1-1", "text": "x" * 2001}), "invalid", "w8"),
+    ("explanation too long", json.dumps({"type": "explain", "id": "w8", "card": "A1-1", "text": "x" * 2001}), "text_too_long", "w8"),
+    ("note too long", json.dumps({"type": "note", "id": "w8b", "field": "development", "text": "x" * 2001}), "text_too_long", "w8b"),
+    ("name too long", json.dumps({"type": "name", "id": "w8c", "card": "X-1", "text": "x" * 81}), "text_too_long", "w8c"),
     ("too large", json.dumps({**place("A1-1"), "id": "big", "pad": "x" * MAX_MESSAGE_BYTES}), "too_large", None),
     ("unknown card", json.dumps({**place("Z9-1"), "id": "k1"}), "unknown_card", "k1"),
     ("third copy", json.dumps({**place("A1-3"), "id": "k2"}), "unknown_card", "k2"),
@@ -460,7 +468,7 @@ def test_two_more_minutes_for_all_extends_only_the_rounds_in_progress(
     client: TestClient, workshop: dict
 ) -> None:
     """Issue #19: "+2 min for all" left tables that had not started 17 minutes long."""
-    with open_table(client, workshop, ("respondent1", "observer")) as table:
+    with open_table(client, workshop, ("respondent1", "observer"), started=False) as table:
         table.rounds("start", table=1)
         started = table.round_event()["round"]
         results = {r["number"]: r for r in table.rounds("extend", minutes=2)}
@@ -493,14 +501,14 @@ def test_two_more_minutes_for_all_extends_only_the_rounds_in_progress(
 def test_rounds_start_pause_extend_and_end_with_the_whistle(
     client: TestClient, workshop: dict
 ) -> None:
-    with open_table(client, workshop, ("interviewer", "respondent1", "observer")) as table:
-        table.command("respondent1", place("A1-1", "stimulating", "large"))
-        table.command("respondent1", place("X-1", "hindering", "limited"))
-        table.command("respondent1", {"type": "name", "card": "X-1", "text": "Reistijd"})
-
+    roles = ("interviewer", "respondent1", "observer")
+    with open_table(client, workshop, roles, started=False) as table:
         results = table.rounds("start", table=1)
         assert results == [{"number": 1, "ok": True, "status": "running", "round": 1, "code": None}]
         started = table.round_event()["round"]
+        table.command("respondent1", place("A1-1", "stimulating", "large"))
+        table.command("respondent1", place("X-1", "hindering", "limited"))
+        table.command("respondent1", {"type": "name", "card": "X-1", "text": "Reistijd"})
         assert started["status"] == "running" and started["number"] == 1
         assert started["deadline"] == started["server_time"] + 15 * 60_000
         assert started["look_until"] == started["server_time"] + 60_000
@@ -508,7 +516,7 @@ def test_rounds_start_pause_extend_and_end_with_the_whistle(
 
         table.rounds("pause", table=1)
         paused = table.round_event()["round"]
-        assert paused["status"] == "paused" and "deadline" not in paused
+        assert paused["status"] == "paused" and paused["deadline"] is None
         assert 0 < paused["remaining_ms"] <= 15 * 60_000
 
         table.rounds("extend", minutes=2, table=1)
@@ -550,13 +558,36 @@ def test_rounds_start_pause_extend_and_end_with_the_whistle(
         assert table.phones["observer"].get(f"/t/{table.code}/rounds/2.svg").status_code == 404
 
 
+def test_nothing_is_laid_before_the_round_starts_and_the_first_minute_only_advises(
+    client: TestClient, workshop: dict
+) -> None:
+    roles = ("interviewer", "respondent1", "reporter")
+    with open_table(client, workshop, roles, started=False) as table:
+        for role, command in (
+            ("respondent1", place("A1-1")),
+            ("interviewer", place("X-1", "hindering")),
+            ("respondent1", {"type": "return", "card": "A1-1"}),
+            ("respondent1", {"type": "name", "card": "X-1", "text": "Reistijd"}),
+            ("reporter", {"type": "explain", "card": "A1-1", "text": "Vooraf"}),
+        ):
+            error, _ = table.command(role, command)
+            assert error["code"] == "round_not_started", (role, command, error)
+            assert error["retry"] is False and error["message"]
+        # The record is not the board: the reporter may note down what is said already.
+        ack, _ = table.command("reporter", {"type": "note", "field": "development", "text": "x"})
+        assert ack["type"] == "ack"
+        table.rounds("start", table=1)
+        started = table.round_event()["round"]
+        assert started["server_time"] < started["look_until"]  # "look at the cards" is on
+        ack, event = table.command("respondent1", place("A1-1"))
+        assert ack["type"] == "ack" and event is not None
+
+
 def test_round_two_starts_on_a_fresh_board(client: TestClient, workshop: dict) -> None:
     with open_table(client, workshop) as table:
         table.command("respondent1", place("A1-1"))
         table.command("reporter", {"type": "note", "field": "development", "text": "Groei"})
         table.command("observer", {"type": "note", "field": "reflection", "text": "Mooi"})
-        table.rounds("start")
-        table.round_event()
         table.rounds("end")
         assert table.round_event()["round"]["whistle"] is True
 
@@ -567,10 +598,10 @@ def test_round_two_starts_on_a_fresh_board(client: TestClient, workshop: dict) -
         assert second["locked"] is False
         reset = table.everyone_receives()["observer"]
         assert reset["kind"] == "board" and reset["command"] == "reset"
-        assert reset["board"] == [] and reset["seq"] == second["seq"] + 1
+        assert reset["board"] == [] and reset["seq"] == second["seq"] + 1 and reset["by"] is None
         cleared = [table.everyone_receives()["observer"] for _ in NOTE_FIELDS]
-        assert {(e["kind"], e["field"], e["text"]) for e in cleared} == {
-            ("note", field, "") for field in NOTE_FIELDS
+        assert {(e["kind"], e["field"], e["text"], e["command"], e["by"]) for e in cleared} == {
+            ("note", field, "", "reset", None) for field in NOTE_FIELDS
         }
         assert [e["seq"] for e in cleared] == list(range(reset["seq"] + 1, reset["seq"] + 6))
         table.expect_quiet()
@@ -598,7 +629,7 @@ def test_round_two_starts_on_a_fresh_board(client: TestClient, workshop: dict) -
 
 
 def test_round_api_refusals_and_one_table_at_a_time(client: TestClient, workshop: dict) -> None:
-    with open_table(client, workshop, ("observer",)) as table:
+    with open_table(client, workshop, ("observer",), started=False) as table:
         results = table.rounds("pause")  # every table: none is running
         assert [r["code"] for r in results] == ["not_running"] * 3
         assert table.rounds("extend", minutes=0, table=1)[0]["code"] == "bad_minutes"
@@ -619,8 +650,6 @@ def test_round_api_refusals_and_one_table_at_a_time(client: TestClient, workshop
 def test_the_whistle_blows_when_the_deadline_passes(client: TestClient) -> None:
     workshop = workshop_with(client, round_minutes=1)
     with open_table(client, workshop, ("respondent1", "observer")) as table:
-        table.rounds("start", table=1)
-        table.round_event()
         app, portal = client.app, client.portal
         assert isinstance(app, FastAPI) and portal is not None
         engine, hub, library = app.state.engine, app.state.hub, app.state.library
@@ -645,7 +674,7 @@ def test_the_whistle_blows_when_the_deadline_passes(client: TestClient) -> None:
 
 def test_the_round_lasts_the_workshop_s_round_minutes(client: TestClient) -> None:
     workshop = workshop_with(client, round_minutes=1)
-    with open_table(client, workshop, ("respondent1",)) as table:
+    with open_table(client, workshop, ("respondent1",), started=False) as table:
         snapshot = table.snapshots["respondent1"]
         assert snapshot["round"]["duration_ms"] == snapshot["round"]["remaining_ms"] == 60_000
         table.rounds("start", table=1)

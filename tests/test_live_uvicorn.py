@@ -160,6 +160,7 @@ CARDS = [
 def test_five_phones_play_a_round_over_a_real_server(server: Server) -> None:
     workshop, code = new_workshop(server)
     cookies = take_seats(server, code)
+    assert round_action(server, workshop, "start", table=1)[0]["ok"] is True
 
     async def play() -> None:
         phones = {role: Phone(role, cookies[role], server, code) for role in ROLES}
@@ -214,17 +215,17 @@ def test_five_phones_play_a_round_over_a_real_server(server: Server) -> None:
             phones["observer"] = observer
             observer.events.clear()
 
-            # The facilitator starts and ends the round: every phone hears the whistle.
+            # The facilitator extends and ends the round: every phone hears the whistle.
             seen = {role: len(phone.events) for role, phone in phones.items()}
-            assert round_action(server, workshop, "start", table=1)[0]["ok"] is True
+            assert round_action(server, workshop, "extend", minutes=1, table=1)[0]["ok"] is True
             assert round_action(server, workshop, "end", table=1)[0]["ok"] is True
             await asyncio.gather(
                 *(phone.receive_until(events=seen[role] + 2) for role, phone in phones.items())
             )
             for phone in phones.values():
-                started, ended = phone.events[-2:]
-                assert started["kind"] == ended["kind"] == "round"
-                assert started["round"]["status"] == "running"
+                extended, ended = phone.events[-2:]
+                assert extended["kind"] == ended["kind"] == "round"
+                assert extended["round"]["status"] == "running"
                 assert ended["round"]["whistle"] is True and ended["locked"] is True
                 assert_in_order_without_gaps(phone)
         finally:
@@ -235,8 +236,9 @@ def test_five_phones_play_a_round_over_a_real_server(server: Server) -> None:
 
 
 def test_acknowledged_placements_survive_a_server_restart(server: Server) -> None:
-    _, code = new_workshop(server)
+    workshop, code = new_workshop(server)
     cookies = take_seats(server, code)
+    assert round_action(server, workshop, "start", table=1)[0]["ok"] is True
     interviewer = Phone("interviewer", cookies["interviewer"], server, code)
     respondent = Phone("respondent1", cookies["respondent1"], server, code)
 

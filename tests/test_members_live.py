@@ -33,21 +33,21 @@ def test_socket_needs_a_seat_at_that_table(client: TestClient, workshop: dict) -
     stranger = new_phone(client)
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        stranger.websocket_connect(f"{WS_BASE}/ws/tables/{code}"),
+        stranger.websocket_connect(f"{WS_BASE}/ws/tables/{code}") as socket,
     ):
-        pass
+        socket.receive_json()  # accepted, then closed with the code
     assert closed.value.code == 4403
     seated = new_phone(client)
     seated.post(f"/api/tables/{code}/seat", json={"role": "observer"})
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        seated.websocket_connect(f"{WS_BASE}/ws/tables/{other}"),
+        seated.websocket_connect(f"{WS_BASE}/ws/tables/{other}") as socket,
     ):
-        pass
+        socket.receive_json()  # accepted, then closed with the code
     assert closed.value.code == 4403
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        seated.websocket_connect(f"{WS_BASE}/ws/tables/NOPE"),
+        seated.websocket_connect(f"{WS_BASE}/ws/tables/NOPE") as socket,
     ):
-        pass
+        socket.receive_json()  # accepted, then closed with the code
     assert closed.value.code == 4404

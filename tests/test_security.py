@@ -205,6 +205,9 @@ CODE_ROUTES: dict[tuple[str, str], Callable[[TestClient, str], int]] = {
         c.get(f"/t/{code}/rounds/1.svg").status_code
     ),
     ("GET", "/api/tables/{code}"): lambda c, code: c.get(f"/api/tables/{code}").status_code,
+    ("GET", "/api/tables/{code}/deck"): lambda c, code: (
+        c.get(f"/api/tables/{code}/deck").status_code
+    ),
     ("POST", "/api/tables/{code}/seat"): lambda c, code: (
         c.post(f"/api/tables/{code}/seat", json={"role": "observer"}).status_code
     ),

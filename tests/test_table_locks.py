@@ -181,6 +181,8 @@ def test_two_clock_keepers_end_a_round_once(table: Table) -> None:
 
 def test_commands_through_two_processes_at_once_get_consecutive_seqs(table: Table) -> None:
     one, other = table.engines
+    with Session(one) as session:  # cards are laid in a round
+        round_action(session, table.id, "start", table.library)
     start = event_seqs(one, table.id)[-1]
     cards = ["A1-1", "B1-1", "C1-1", "D1-1", "E1-1", "A2-1", "B2-1", "C2-1"]
 

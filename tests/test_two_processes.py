@@ -435,6 +435,7 @@ def test_while_postgres_is_away_commands_are_refused_busy_and_a_resend_applies_o
         response = http.post("/api/workshops", json={"title": "Even weg", "tables": 1})
     assert response.status_code == 201, response.text
     code = response.json()["tables"][0]["join_code"]
+    assert round_action(a, response.json(), "start")[0]["ok"] is True  # cards go down in a round
     respondent = Screen(f"{b.ws_base}/ws/tables/{code}", take_seat(b, code, "respondent1"))
     observer = Screen(f"{a.ws_base}/ws/tables/{code}", take_seat(a, code, "observer"))
     database = postgres_url.rsplit("/", 1)[1]
@@ -498,6 +499,7 @@ def test_while_redis_is_away_commands_apply_and_every_phone_resyncs_when_it_is_b
         response = http.post("/api/workshops", json={"title": "Zonder Redis", "tables": 1})
     assert response.status_code == 201, response.text
     code = response.json()["tables"][0]["join_code"]
+    assert round_action(a, response.json(), "start")[0]["ok"] is True  # cards go down in a round
     respondent = Screen(f"{a.ws_base}/ws/tables/{code}", take_seat(a, code, "respondent1"))
     observer = Screen(f"{b.ws_base}/ws/tables/{code}", take_seat(b, code, "observer"))
 

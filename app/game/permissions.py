@@ -25,6 +25,9 @@ def board_movers(clock: Clock) -> frozenset[Role]:
 
 
 def check_board_command(role: Role, command: str, clock: Clock) -> None:
+    if clock.status == "waiting":
+        # The cards are laid during an interview, never before it (GAME.md; docs/protocol.md).
+        raise Refusal("round_not_started", "The round has not started yet: wait for the start.")
     if clock.status == "ended":
         raise Refusal("board_locked", "The round has ended: the board is locked.")
     allowed = board_movers(clock)

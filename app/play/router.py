@@ -236,6 +236,63 @@ async def api_take_seat(
     )
 
 
+class CardOut(BaseModel):
+    id: str = Field(description="what commands and placements call it, e.g. A1-2")
+    factor: str = Field(description="the factor it shows; a deck has `copies` cards of each")
+    category: str = Field(description="the category's code; empty for the blank card")
+    title: str
+    subtitle: str
+    blank: bool = Field(description="the 'other, namely …' card: a `name` command names it")
+
+
+class CategoryOut(BaseModel):
+    code: str
+    title: str
+
+
+class DeckOut(BaseModel):
+    id: str
+    language: str
+    title: str
+    credit: str
+    copies: int = Field(description="cards per factor: one factor may lie on both sides")
+    categories: list[CategoryOut]
+    cards: list[CardOut] = Field(description="every card; the hand is those not on the board")
+
+
+@router.get("/api/tables/{code}/deck", tags=["tables"], responses=errors(404, 429))
+def api_deck(code: str, request: Request, session: SessionDep) -> DeckOut:
+    """The table's cards, in the phone's language (`?lang=nl|en`, else the workshop's).
+
+    Not in the websocket snapshot: the deck never changes during a workshop, and the snapshot
+    is sent again on every reconnect over the venue's Wi-Fi."""
+    context = find_table(session, code)
+    library: Library = request.app.state.library
+    deck = library.deck(
+        context.workshop.deck_id, request_language(request, context.workshop.language)
+    )
+    factors = {factor.code: factor for factor in deck.factors()}
+    return DeckOut(
+        id=deck.id,
+        language=deck.language,
+        title=deck.title,
+        credit=deck.credit,
+        copies=deck.copies,
+        categories=[CategoryOut(code=c.code, title=c.title) for c in deck.categories],
+        cards=[
+            CardOut(
+                id=card.id,
+                factor=card.factor_code,
+                category=factors[card.factor_code].category,
+                title=factors[card.factor_code].title,
+                subtitle=factors[card.factor_code].subtitle,
+                blank=factors[card.factor_code].blank,
+            )
+            for card in deck.cards()
+        ],
+    )
+
+
 @router.get("/t/{code}/rounds/{round_number}.svg", include_in_schema=False)
 def round_picture(
     code: str, round_number: RowNumber, request: Request, session: SessionDep

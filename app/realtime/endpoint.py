@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -72,18 +72,18 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     live: LiveTables = websocket.app.state.live_tables
     sockets: Sockets = websocket.app.state.sockets
     if not same_origin(websocket, websocket.app.state.settings.public_url):
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     with Session(engine) as session:
         try:
             context = find_table(session, code)
         except Refusal:
             await websocket.app.state.join_guard.failed(client_key(websocket))
-            await websocket.close(CLOSE_UNKNOWN_TABLE)
+            await refuse(websocket, CLOSE_UNKNOWN_TABLE)
             return
         seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))
         if seat is None or seat.id is None:
-            await websocket.close(CLOSE_NO_SEAT)
+            await refuse(websocket, CLOSE_NO_SEAT)
             return
         seat_id: int = seat.id
     table_id, workshop = context.table.id, context.workshop
@@ -114,31 +114,9 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 _error(language, _id_of(raw), "too_fast", "Slow down a little.", retry=True)
             )
             return
-        if len(raw.encode("utf-8")) > p.MAX_MESSAGE_BYTES:
-            outbox.offer(_error(language, None, "too_large", "This message is too large."))
-            return
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            outbox.offer(_error(language, None, "bad_json", "This message is not valid JSON."))
-            return
-        command_id = (
-            data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-        )
-        try:
-            message = p.CLIENT_MESSAGE.validate_python(data)
-        except ValidationError as invalid:
-            first = invalid.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            outbox.offer(
-                _error(
-                    language,
-                    command_id,
-                    "invalid",
-                    "This message is not valid (%(where)s: %(problem)s).",
-                    {"where": where, "problem": translate(language, _problem(first["type"]))},
-                )
-            )
+        message = _parse(raw, p.CLIENT_MESSAGE, language)
+        if isinstance(message, str):  # not understood: the error to send
+            outbox.offer(message)
             return
         if isinstance(message, p.Ping):
             outbox.offer(p.dump(p.Pong()))
@@ -202,8 +180,8 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             online = await asyncio.to_thread(online_now)
         except OperationalError:  # presence is a nicety: a busy database skips one update
             return
-        message = {"type": "presence", "table_id": table_id, "online": online}
-        await hub.publish(workshop_channel(workshop.id), json.dumps(message))
+        message = p.Presence(table_id=table_id, online=online)
+        await hub.publish(workshop_channel(workshop.id), p.dump(message))
 
     async with hub.subscribe(table_channel(table_id)) as subscription:
         ticket = await sockets.open(seat_id, client_key(websocket))
@@ -246,6 +224,55 @@ _PROBLEMS = {
 
 def _problem(kind: str) -> str:
     return _PROBLEMS.get(kind, N_("the wrong kind of value"))
+
+
+def _parse(raw: str, adapter: TypeAdapter[Any], language: str) -> Any:
+    """The message `raw` holds, validated by `adapter`; or, if it is not one, the error to send."""
+    if len(raw.encode("utf-8")) > p.MAX_MESSAGE_BYTES:
+        return _error(language, None, "too_large", "This message is too large.")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return _error(language, None, "bad_json", "This message is not valid JSON.")
+    command_id = (
+        data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+    )
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        # Past a documented limit, a code of its own: a client can tell the person what to fix.
+        if first["loc"][-1:] == ("position",):
+            return _error(
+                language,
+                command_id,
+                "bad_position",
+                "That place on the board does not exist (positions are %(low)s to %(high)s).",
+                {"low": 0, "high": p.MAX_POSITION},
+            )
+        if first["loc"][-1:] == ("text",) and first["type"] == "string_too_long":
+            return _error(
+                language,
+                command_id,
+                "text_too_long",
+                "This text is too long (at most %(max)s characters).",
+                {"max": first.get("ctx", {}).get("max_length")},
+            )
+        where = ".".join(str(part) for part in first["loc"])
+        return _error(
+            language,
+            command_id,
+            "invalid",
+            "This message is not valid (%(where)s: %(problem)s).",
+            {"where": where, "problem": translate(language, _problem(first["type"]))},
+        )
+
+
+async def refuse(websocket: WebSocket, code: int) -> None:
+    """Close with `code` after accepting: a close before the handshake is an HTTP 403, and a
+    browser then sees 1006 for every reason alike. Accepted, the client reads the code."""
+    await websocket.accept()
+    await websocket.close(code)
 
 
 async def _presence(engine: Engine, mark: Callable[[Session], bool | None]) -> bool:
@@ -328,23 +355,29 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
     if not same_origin(websocket, websocket.app.state.settings.public_url):
-        await websocket.close(CLOSE_POLICY)
+        await refuse(websocket, CLOSE_POLICY)
         return
     with Session(engine) as session:
         workshop = workshop_for_token(session, websocket.query_params.get("key", ""))
         if workshop is None or workshop.id != workshop_id or is_expired(workshop):
-            await websocket.close(CLOSE_NO_SEAT)
+            await refuse(websocket, CLOSE_NO_SEAT)
             return
+    language = workshop.language
 
     def dashboard_snapshot() -> str:
         with Session(engine) as session:
             assert workshop is not None
             tables = [table_summary(session, t) for t in tables_of(session, workshop)]
             session.commit()  # interviews created on first look are kept
-        return json.dumps({"type": "dashboard", "tables": tables})
+        return p.dump(p.Dashboard(tables=tables))
 
     async def on_text(raw: str, outbox: Subscription) -> None:
-        if raw == '{"type":"resync"}':
+        message = _parse(raw, p.DASHBOARD_CLIENT_MESSAGE, language)
+        if isinstance(message, str):  # not understood: the error to send
+            outbox.offer(message)
+        elif isinstance(message, p.Ping):
+            outbox.offer(p.dump(p.Pong()))
+        else:
             outbox.offer(await asyncio.to_thread(dashboard_snapshot))
 
     await websocket.accept()

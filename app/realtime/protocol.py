@@ -1,21 +1,25 @@
 """Every websocket message, as pydantic models: the one source of truth for docs/protocol.md.
 
 Phones send commands; the server answers each with `ack` or `error` and broadcasts what
-changed as `event` messages carrying the table's next sequence number.
+changed as `event` messages carrying the table's next sequence number. The facilitator's
+dashboard socket hears every table's events (a board as two counts) and summaries of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-MAX_TEXT = 2000  # an explanation or a note field; a story fits, a novel does not
+from app.game.board import MAX_CUSTOM_NAME, MAX_EXPLANATION
+
+MAX_TEXT = MAX_EXPLANATION  # an explanation or a note field; a story fits, a novel does not
 MAX_MESSAGE_BYTES = 16_384
 # uvicorn closes with 1009 any frame larger than this, before reading it (`ws_max_size`); one
 # between the two is read and answered `too_large`.
 MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES
+MAX_POSITION = 100  # beyond a zone's last card means its end
 CommandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 CardId = Annotated[str, Field(min_length=1, max_length=16)]
 SideName = Literal["stimulating", "hindering"]
@@ -35,7 +39,7 @@ class Place(_Command):
     card: CardId
     side: SideName
     extent: ExtentName
-    position: int = Field(ge=0, le=100)
+    position: int = Field(ge=0, le=MAX_POSITION)
 
 
 class Return(_Command):
@@ -58,7 +62,7 @@ class Name(_Command):
 
     type: Literal["name"]
     card: CardId
-    text: str = Field(max_length=80)
+    text: str = Field(max_length=MAX_CUSTOM_NAME)
 
 
 class Note(_Command):
@@ -106,9 +110,15 @@ def fingerprint(command: _Command) -> str:
 
 
 # --- server to client -------------------------------------------------------------
+# Every field is always sent, null where it has no value: a client reads what the document
+# shows, key for key (tests/test_protocol_doc.py checks what a played round puts on the wire).
 
 
-class PlacementOut(BaseModel):
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlacementOut(_Out):
     model_config = ConfigDict(frozen=True)  # shared between events (app.tables.service)
 
     card: str
@@ -120,7 +130,7 @@ class PlacementOut(BaseModel):
     custom_name: str
 
 
-class RoundOut(BaseModel):
+class RoundOut(_Out):
     number: int = Field(description="1 or 2; which interview the table is on")
     status: Literal["waiting", "running", "paused", "ended"]
     respondent: Literal["respondent1", "respondent2"]
@@ -136,18 +146,18 @@ class RoundOut(BaseModel):
     whistle: bool = False
 
 
-class Member(BaseModel):
+class Member(_Out):
     id: int
     role: str
     name: str
 
 
-class Picture(BaseModel):
+class Picture(_Out):
     round: int
     url: str
 
 
-class TableInfo(BaseModel):
+class TableInfo(_Out):
     number: int
     code: str
     workshop: str
@@ -155,7 +165,7 @@ class TableInfo(BaseModel):
     deck: str
 
 
-class Snapshot(BaseModel):
+class Snapshot(_Out):
     type: Literal["snapshot"] = "snapshot"
     seq: int
     table: TableInfo
@@ -168,13 +178,13 @@ class Snapshot(BaseModel):
     pictures: list[Picture]
 
 
-class Ack(BaseModel):
+class Ack(_Out):
     type: Literal["ack"] = "ack"
     id: str
     seq: int = Field(description="the sequence number of the event the command produced")
 
 
-class Error(BaseModel):
+class Error(_Out):
     type: Literal["error"] = "error"
     id: str | None
     code: str
@@ -182,36 +192,154 @@ class Error(BaseModel):
     retry: bool = Field(False, description="true when the same command may succeed if resent")
 
 
-class Event(BaseModel):
+class _Event(_Out):
     type: Literal["event"] = "event"
     seq: int
-    kind: Literal["board", "note", "round", "members"]
-    by: int | None = Field(None, description="seat id that caused it, if a phone did")
-    command: str | None = None
-    board: list[PlacementOut] | None = None
-    locked: bool | None = None
-    field: str | None = None
-    text: str | None = None
-    round: RoundOut | None = None
-    members: list[Member] | None = None
-    pictures: list[Picture] | None = None
 
 
-class Pong(BaseModel):
+class BoardEvent(_Event):
+    """The whole board after a command, or a fresh one when round 2 starts (`reset`)."""
+
+    kind: Literal["board"] = "board"
+    by: int | None = Field(description="seat id of the phone that caused it; null: the server")
+    command: Literal["place", "return", "explain", "name", "reset"]
+    board: list[PlacementOut]
+    locked: bool
+
+
+class NoteEvent(_Event):
+    """One note field's new text; emptied (`reset`) when round 2 starts."""
+
+    kind: Literal["note"] = "note"
+    by: int | None = Field(description="seat id of the phone that caused it; null: the server")
+    command: Literal["note", "reset"]
+    field: NoteField
+    text: str
+
+
+class RoundEvent(_Event):
+    kind: Literal["round"] = "round"
+    round: RoundOut
+    locked: bool
+    pictures: list[Picture] = Field(description="every picture kept so far, one per ended round")
+
+
+class MembersEvent(_Event):
+    kind: Literal["members"] = "members"
+    members: list[Member]
+
+
+Event = Annotated[BoardEvent | NoteEvent | RoundEvent | MembersEvent, Field(discriminator="kind")]
+
+
+class Pong(_Out):
     type: Literal["pong"] = "pong"
 
 
-SERVER_MESSAGES: tuple[type[BaseModel], ...] = (Snapshot, Ack, Error, Event, Pong)
+# --- the facilitator's dashboard socket ---------------------------------------------------
+
+
+class TableSummary(_Out):
+    """One table as the dashboard shows it."""
+
+    table_id: int
+    number: int
+    seq: int = Field(description="the table's sequence number: its events continue from here")
+    round: RoundOut
+    members: list[Member]
+    stimulating: int = Field(description="cards on the left half")
+    hindering: int = Field(description="cards on the right half")
+    online: list[int] = Field(description="seat ids with a phone connected")
+    recorded: bool = Field(description="the reporter has written something this interview")
+
+
+class Dashboard(_Out):
+    type: Literal["dashboard"] = "dashboard"
+    tables: list[TableSummary]
+
+
+class Presence(_Out):
+    type: Literal["presence"] = "presence"
+    table_id: int
+    online: list[int]
+
+
+class DashboardBoardEvent(_Event):
+    """A board event as the dashboard hears it: the counts, not the board (it hears every
+    table's every move and shows two numbers)."""
+
+    kind: Literal["board"] = "board"
+    by: int | None
+    command: Literal["place", "return", "explain", "name", "reset"]
+    locked: bool
+    table_id: int
+    stimulating: int
+    hindering: int
+
+
+class DashboardNoteEvent(NoteEvent):
+    table_id: int
+
+
+class DashboardRoundEvent(RoundEvent):
+    table_id: int
+
+
+class DashboardMembersEvent(MembersEvent):
+    table_id: int
+
+
+DashboardEvent = Annotated[
+    DashboardBoardEvent | DashboardNoteEvent | DashboardRoundEvent | DashboardMembersEvent,
+    Field(discriminator="kind"),
+]
+DashboardClientMessage = Annotated[Resync | Ping, Field(discriminator="type")]
+DASHBOARD_CLIENT_MESSAGE = TypeAdapter(DashboardClientMessage)
+
+# What each socket sends, by `type` (an event's models by `kind`): the doc test's index.
+SERVER_MESSAGES: tuple[type[BaseModel], ...] = (
+    Snapshot,
+    Ack,
+    Error,
+    BoardEvent,
+    NoteEvent,
+    RoundEvent,
+    MembersEvent,
+    Pong,
+)
+DASHBOARD_MESSAGES: tuple[type[BaseModel], ...] = (
+    Dashboard,
+    Presence,
+    DashboardBoardEvent,
+    DashboardNoteEvent,
+    DashboardRoundEvent,
+    DashboardMembersEvent,
+    Pong,
+    Error,
+)
 CLIENT_MESSAGES: tuple[type[BaseModel], ...] = (Place, Return, Explain, Name, Note, Resync, Ping)
+DASHBOARD_CLIENT_MESSAGES: tuple[type[BaseModel], ...] = (Resync, Ping)
+SERVER_MESSAGE = TypeAdapter(Annotated[Snapshot | Ack | Error | Pong, Field(discriminator="type")])
+EVENT = TypeAdapter(Event)
+DASHBOARD_MESSAGE = TypeAdapter(
+    Annotated[Dashboard | Presence | Pong | Error, Field(discriminator="type")]
+)
+DASHBOARD_EVENT = TypeAdapter(DashboardEvent)
 
 
 def dump(message: BaseModel) -> str:
-    return message.model_dump_json(exclude_none=True)
+    return message.model_dump_json()
 
 
-def example_types() -> dict[str, Any]:
-    """Message type names by direction (the doc test checks docs/protocol.md covers them)."""
+def type_name(model: type[BaseModel]) -> str:
+    """The `type` a message model sends or accepts."""
+    return str(get_args(model.model_fields["type"].annotation)[0])
+
+
+def example_types() -> dict[str, list[str]]:
+    """Message type names by socket and direction (docs/protocol.md must describe each)."""
     return {
-        "client": [m.model_fields["type"].annotation.__args__[0] for m in CLIENT_MESSAGES],  # type: ignore[union-attr]
-        "server": [m.model_fields["type"].default for m in SERVER_MESSAGES],
+        "client": [type_name(m) for m in CLIENT_MESSAGES],
+        "server": sorted({type_name(m) for m in SERVER_MESSAGES}),
+        "dashboard": sorted({type_name(m) for m in DASHBOARD_MESSAGES}),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.game.roles import SINGLE_ROLES
@@ -54,9 +55,23 @@ def dashboard_event(event: p.Event, table_id: int) -> str:
     """The event as the facilitator's dashboard gets it: which table, and for a board only the
     cards left and right. The dashboard hears every table's every move; a whole board each
     time would be ten times the bytes on the venue's Wi-Fi, for two numbers."""
-    extra: dict[str, int] = {"table_id": table_id}
-    if event.board is not None:
-        extra["stimulating"] = sum(1 for pl in event.board if pl.side == "stimulating")
-        extra["hindering"] = len(event.board) - extra["stimulating"]
-    body = event.model_dump_json(exclude_none=True, exclude={"board"})
-    return body[:-1] + "".join(f',"{key}":{value}' for key, value in extra.items()) + "}"
+    if isinstance(event, p.BoardEvent):
+        stimulating = sum(1 for pl in event.board if pl.side == "stimulating")
+        return p.DashboardBoardEvent(
+            seq=event.seq,
+            by=event.by,
+            command=event.command,
+            locked=event.locked,
+            table_id=table_id,
+            stimulating=stimulating,
+            hindering=len(event.board) - stimulating,
+        ).model_dump_json()
+    wrapped = _DASHBOARD_KIND[type(event)]
+    return wrapped(**event.__dict__, table_id=table_id).model_dump_json()
+
+
+_DASHBOARD_KIND: dict[type[BaseModel], type[BaseModel]] = {
+    p.NoteEvent: p.DashboardNoteEvent,
+    p.RoundEvent: p.DashboardRoundEvent,
+    p.MembersEvent: p.DashboardMembersEvent,
+}

@@ -548,14 +548,13 @@ def _applied(state: TableState, seat_id: int, command: p.Command, written: _Writ
     board = written.board
     if board is None:
         assert isinstance(command, p.Note)
-        event = p.Event(
-            seq=seq, kind="note", by=seat_id, command="note", field=command.field, text=command.text
+        event: p.Event = p.NoteEvent(
+            seq=seq, by=seat_id, command="note", field=command.field, text=command.text
         )
     else:
         state.board = board
-        event = p.Event(
+        event = p.BoardEvent(
             seq=seq,
-            kind="board",
             by=seat_id,
             command=command.type,
             board=placements_out(board),

@@ -272,18 +272,15 @@ def round_action(
         raise Refusal("unknown_action", "There is no such round action.", status=422)
     store_clock(table, new)
     events: list[p.Event] = []
-    pictures = None
     if new.status == "ended":
         _keep_picture(session, table, workshop, library)
-        pictures = pictures_out(session, table)
     seq = next_seq(session, table, "round", None, None)
     events.append(
-        p.Event(
+        p.RoundEvent(
             seq=seq,
-            kind="round",
             round=round_out(new, now, whistle),
             locked=new.status == "ended",
-            pictures=pictures,
+            pictures=pictures_out(session, table),
         )
     )
     if new.number != clock.number:
@@ -291,9 +288,9 @@ def round_action(
         interview = interview_of(session, table)
         seq = next_seq(session, table, "board", None, None)
         events.append(
-            p.Event(
+            p.BoardEvent(
                 seq=seq,
-                kind="board",
+                by=None,
                 command="reset",
                 board=placements_out(board_of(session, interview)),
                 locked=False,
@@ -301,7 +298,7 @@ def round_action(
         )
         for name in NOTE_FIELDS:
             seq = next_seq(session, table, "note", None, None)
-            events.append(p.Event(seq=seq, kind="note", field=name, text=""))
+            events.append(p.NoteEvent(seq=seq, by=None, command="reset", field=name, text=""))
     session.commit()
     return events
 
@@ -343,26 +340,26 @@ def due_tables(session: Session, now: int) -> list[int]:
 def member_event(session: Session, table_id: int) -> p.Event:
     table = lock_table(session, table_id)
     seq = next_seq(session, table, "members", None, None)
-    event = p.Event(seq=seq, kind="members", members=members_out(session, table))
+    event = p.MembersEvent(seq=seq, members=members_out(session, table))
     session.commit()
     return event
 
 
-def table_summary(session: Session, table: WorkshopTable) -> dict[str, object]:
+def table_summary(session: Session, table: WorkshopTable) -> p.TableSummary:
     """One table as the dashboard shows it: who is there, the round, cards left and right."""
     interview = interview_of(session, table)
     board = board_of(session, interview)
     notes = notes_of(session, interview)
     assert table.id is not None
-    return {
-        "table_id": table.id,
-        "number": table.number,
-        "seq": table.seq,
-        "round": round_out(clock_of(table), now_ms()).model_dump(),
-        "members": [m.model_dump() for m in members_out(session, table)],
-        "stimulating": sum(1 for pl in board if pl.side == Side.STIMULATING),
-        "hindering": sum(1 for pl in board if pl.side == Side.HINDERING),
-        "online": connected_seats(session, table.id, now_ms()),
+    return p.TableSummary(
+        table_id=table.id,
+        number=table.number,
+        seq=table.seq,
+        round=round_out(clock_of(table), now_ms()),
+        members=members_out(session, table),
+        stimulating=sum(1 for pl in board if pl.side == Side.STIMULATING),
+        hindering=sum(1 for pl in board if pl.side == Side.HINDERING),
+        online=connected_seats(session, table.id, now_ms()),
         # Has the reporter written anything yet (the observer's reflection aside)?
-        "recorded": any(notes[f].strip() for f in NOTE_FIELDS if f != "reflection"),
-    }
+        recorded=any(notes[f].strip() for f in NOTE_FIELDS if f != "reflection"),
+    )
