@@ -14,7 +14,7 @@ from app.settings import get_settings
 def main() -> None:
     settings = get_settings()
     load_library(settings.cards_dir)  # a broken deck stops us here, with its file and line
-    migrate(settings.database_url)
+    migrate(settings.database_url, settings.cards_dir)
     phones = public_base_url(settings.public_url, settings.port)
     local = f"http://127.0.0.1:{settings.port}"
     print(f"\n  Kaartspel — facilitator, open: {local}/")

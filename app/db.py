@@ -78,19 +78,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, cards_dir: Path | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     # ConfigParser interpolation treats % specially; URLs may contain it.
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    # Revision 0006 copies each existing workshop's deck from the cards the app runs with.
+    config.attributes["cards_dir"] = cards_dir
     return config
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, cards_dir: Path | None = None) -> None:
     """Bring the database to the newest schema; Alembic owns it, never create_all."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url, cards_dir), "head")
 
 
 def sessions(engine: Engine) -> Iterator[Session]:

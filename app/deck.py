@@ -42,6 +42,7 @@ __all__ = [
     "Library",
     "Script",
     "ScriptStep",
+    "deck_data",
     "default_cards_dir",
     "load_library",
 ]
@@ -257,6 +258,22 @@ class Deck(_Schema):
     def _cards_by_id(self) -> dict[str, Card]:
         # Looked up for every card a phone lays: built once per (immutable) deck, not per move.
         return {card.id: card for card in self.cards()}
+
+
+def deck_data(deck: Deck) -> dict[str, Any]:
+    """The deck as its file writes it: what ``Deck.model_validate`` reads back unchanged.
+
+    Leaves out what the loader derives (each factor's category, the blank flag) and the
+    keys left at their defaults, so that a copy reads like the file it came from.
+    """
+    data = deck.model_dump(mode="json", exclude_defaults=True)
+    for category in data["categories"]:
+        for factor in category["factors"]:
+            factor.pop("category", None)
+    if "blank" in data:
+        data["blank"].pop("category", None)
+        data["blank"].pop("blank", None)
+    return data
 
 
 def _fill_category(category: Any) -> Any:

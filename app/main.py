@@ -58,9 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(settings.database_url)
+        migrate(settings.database_url, settings.cards_dir)
         keeper = asyncio.create_task(
-            keep_clock(app.state.engine, app.state.hub, library, app.state.table_locks)
+            keep_clock(app.state.engine, app.state.hub, app.state.table_locks)
         )
         sweeper = asyncio.create_task(
             keep_retention(app.state.engine, settings.retention_sweep_seconds)

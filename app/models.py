@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     ForeignKey,
@@ -36,6 +38,26 @@ class Workshop(SQLModel, table=True):
     status: str = Field(default="open", max_length=10)
     retention_days: int = 90
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class FrozenCopy(SQLModel, table=True):
+    """What a workshop is played with (its decks and script), copied when it is created.
+
+    A row of its own rather than a column of ``workshop``: every request that finds a
+    workshop would otherwise read tens of kilobytes it does not need. Written once, never
+    changed; read through app.workshops.frozen, which also caches it.
+    """
+
+    __tablename__ = "frozen_copy"
+
+    workshop_id: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    # {"version": 1, "decks": {language: deck}, "scripts": {language: script}}; the shape
+    # and its readers are in app.workshops.frozen.
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class WorkshopTable(SQLModel, table=True):

@@ -54,7 +54,7 @@ def table(client: TestClient, workshop: dict) -> Iterator[Table]:
         seats = {s.role: s.id for s in session.exec(select(Seat).where(Seat.table_id == found.id))}
     assert found.id is not None
     with Session(engine) as session:  # cards are laid in a round, never before it
-        round_action(session, found.id, "start", client.app.state.library)
+        round_action(session, found.id, "start")
     yield Table(client, found.id, client.app.state.library.deck("llo", "nl"), seats)  # type: ignore[arg-type]
 
 
@@ -191,9 +191,8 @@ def test_a_stale_copy_never_refuses_what_the_database_allows(table: Table) -> No
 def test_a_round_ended_elsewhere_locks_the_board(table: Table) -> None:
     states = TableStates()
     send(table, states, "respondent1", place(1, "A1-1"))
-    library = table.client.app.state.library
     with Session(table.client.app.state.engine) as session:
-        round_action(session, table.id, "end", library)
+        round_action(session, table.id, "end")
     with pytest.raises(Refusal) as refused:
         send(table, states, "respondent1", place(2, "B1-1"))
     assert refused.value.code == "board_locked"
@@ -202,10 +201,9 @@ def test_a_round_ended_elsewhere_locks_the_board(table: Table) -> None:
 def test_a_new_round_is_the_next_respondents_board(table: Table) -> None:
     states = TableStates()
     send(table, states, "respondent1", place(1, "A1-1"))
-    library = table.client.app.state.library
     for action in ("end", "start"):  # the start after the end opens round 2
         with Session(table.client.app.state.engine) as session:
-            round_action(session, table.id, action, library)
+            round_action(session, table.id, action)
     with pytest.raises(Refusal) as refused:
         send(table, states, "respondent1", place(2, "B1-1"))
     assert refused.value.code == "not_your_turn"
@@ -329,7 +327,7 @@ def two_tables(client: TestClient, workshop: dict, table: Table) -> tuple[Table,
         seat = session.exec(select(Seat).where(Seat.table_id == other.id)).one()
     assert other.id is not None and seat.id is not None
     with Session(client.app.state.engine) as session:
-        round_action(session, other.id, "start", client.app.state.library)
+        round_action(session, other.id, "start")
     return table, Table(client, other.id, table.deck, {"respondent1": seat.id})
 
 

@@ -652,7 +652,7 @@ def test_the_whistle_blows_when_the_deadline_passes(client: TestClient) -> None:
     with open_table(client, workshop, ("respondent1", "observer")) as table:
         app, portal = client.app, client.portal
         assert isinstance(app, FastAPI) and portal is not None
-        engine, hub, library = app.state.engine, app.state.hub, app.state.library
+        engine, hub = app.state.engine, app.state.hub
         with Session(engine) as session:
             stored = session.exec(
                 select(WorkshopTable).where(WorkshopTable.join_code == table.code)
@@ -661,12 +661,12 @@ def test_the_whistle_blows_when_the_deadline_passes(client: TestClient) -> None:
             session.add(stored)
             session.commit()
         # The app's own clock keeper may get there first; either way there is one whistle.
-        portal.call(expire_due_rounds, engine, hub, library, app.state.table_locks)
+        portal.call(expire_due_rounds, engine, hub, app.state.table_locks)
         whistle = table.round_event()
         assert whistle["round"]["whistle"] is True and whistle["round"]["status"] == "ended"
         assert whistle["locked"] is True
         assert whistle["pictures"] == [{"round": 1, "url": f"/t/{table.code}/rounds/1.svg"}]
-        assert portal.call(expire_due_rounds, engine, hub, library, app.state.table_locks) == 0
+        assert portal.call(expire_due_rounds, engine, hub, app.state.table_locks) == 0
         table.expect_quiet()
         error, _ = table.command("respondent1", place("A1-1"))
         assert error["code"] == "board_locked"

@@ -122,14 +122,14 @@ def test_a_lock_taken_after_an_earlier_read_sees_the_newest_seq(table: Table) ->
 def test_two_clock_keepers_end_a_round_once(table: Table) -> None:
     one, other = table.engines
     with Session(one) as session:
-        assert round_action(session, table.id, "start", table.library)
+        assert round_action(session, table.id, "start")
     before = event_seqs(one, table.id)
     hubs = (MemoryHub(), MemoryHub())
 
     async def keep(engine: Engine, hub: MemoryHub) -> tuple[int, list[str]]:
         async with hub.subscribe(f"table:{table.id}") as heard:
             # Each keeper has its own process's locks: only the database keeps them apart.
-            ended = await expire_due_rounds(engine, hub, table.library, TableLocks())
+            ended = await expire_due_rounds(engine, hub, TableLocks())
             return ended, [heard.queue.get_nowait() for _ in range(heard.queue.qsize())]
 
     with Session(one) as session:
@@ -182,7 +182,7 @@ def test_two_clock_keepers_end_a_round_once(table: Table) -> None:
 def test_commands_through_two_processes_at_once_get_consecutive_seqs(table: Table) -> None:
     one, other = table.engines
     with Session(one) as session:  # cards are laid in a round
-        round_action(session, table.id, "start", table.library)
+        round_action(session, table.id, "start")
     start = event_seqs(one, table.id)[-1]
     cards = ["A1-1", "B1-1", "C1-1", "D1-1", "E1-1", "A2-1", "B2-1", "C2-1"]
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.api_errors import errors
-from app.deck import Library
 from app.deps import FormGuard, HubDep, PagesDep, RowNumber, SessionDep, SettingsDep
 from app.game.permissions import NOTE_FIELDS
 from app.game.refusal import Refusal
@@ -32,6 +31,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import current_record, kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, request_language, translate
+from app.workshops.frozen import workshop_deck, workshop_script
 from app.workshops.retention import deletion_date
 
 router = APIRouter()
@@ -156,7 +156,6 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
     seat = seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE))
     if seat is None:
         return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
-    library: Library = request.app.state.library
     role = Role(seat.role)
     # The record's writers get it in the page; everyone else waits for the snapshot.
     notes, board = (
@@ -174,8 +173,8 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
             "notes": notes,
             "board": board,
             # The phone's own language for the cards and the script, as for the interface.
-            "deck": library.deck(context.workshop.deck_id, language),
-            "script": library.script(language),
+            "deck": workshop_deck(session, context.workshop, language),
+            "script": workshop_script(session, context.workshop, language),
         },
         language,
     )
@@ -267,9 +266,8 @@ def api_deck(code: str, request: Request, session: SessionDep) -> DeckOut:
     Not in the websocket snapshot: the deck never changes during a workshop, and the snapshot
     is sent again on every reconnect over the venue's Wi-Fi."""
     context = find_table(session, code)
-    library: Library = request.app.state.library
-    deck = library.deck(
-        context.workshop.deck_id, request_language(request, context.workshop.language)
+    deck = workshop_deck(
+        session, context.workshop, request_language(request, context.workshop.language)
     )
     factors = {factor.code: factor for factor in deck.factors()}
     return DeckOut(

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.deck import Library
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Seat
@@ -34,6 +33,7 @@ from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
 from app.tables.service import now_ms, snapshot, table_summary
 from app.web import translate
+from app.workshops.frozen import workshop_deck
 from app.workshops.retention import is_expired
 from app.workshops.service import tables_of, workshop_for_token
 
@@ -67,7 +67,6 @@ def _error(
 async def table_socket(websocket: WebSocket, code: str) -> None:
     engine = websocket.app.state.engine
     hub: Hub = websocket.app.state.hub
-    library: Library = websocket.app.state.library
     locks: TableLocks = websocket.app.state.table_locks
     live: LiveTables = websocket.app.state.live_tables
     sockets: Sockets = websocket.app.state.sockets
@@ -86,10 +85,11 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             await refuse(websocket, CLOSE_NO_SEAT)
             return
         seat_id: int = seat.id
+        # The card ids a phone may lay: from the workshop's own copy (cached per workshop).
+        deck = workshop_deck(session, context.workshop)
     table_id, workshop = context.table.id, context.workshop
     assert table_id is not None
     language = workshop.language
-    deck = library.deck(workshop.deck_id, language)
     await websocket.accept()
 
     def fresh_snapshot() -> str:

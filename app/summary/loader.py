@@ -6,15 +6,15 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from app.deck import Library
 from app.models import Interview, InterviewNote, Placement, Workshop, WorkshopTable
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 from app.tables.pictures import picture_of
 from app.tables.service import board_from_rows, placements_out
+from app.workshops.frozen import workshop_deck
 
 
 def load_workshop(
-    session: Session, workshop: Workshop, library: Library, *, pictures: bool = False
+    session: Session, workshop: Workshop, *, pictures: bool = False
 ) -> WorkshopRecord:
     """Every interview of the workshop with its cards and notes; pictures only when asked.
 
@@ -35,7 +35,7 @@ def load_workshop(
     notes: dict[int, dict[str, str]] = defaultdict(dict)
     for note in session.exec(select(InterviewNote).where(col(InterviewNote.interview_id).in_(ids))):
         notes[note.interview_id][note.field] = note.text
-    deck = library.deck(workshop.deck_id, workshop.language)
+    deck = workshop_deck(session, workshop)
 
     records = []
     for interview in interviews:

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, select
 
-from app.deck import Deck, Library
-from app.deps import FormGuard, LibraryDep, PagesDep, RowNumber, SessionDep
+from app.deck import Deck
+from app.deps import FormGuard, PagesDep, RowNumber, SessionDep
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Workshop, WorkshopTable
@@ -44,6 +44,7 @@ from app.summary.views import (
 from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
+from app.workshops.frozen import workshop_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import check_kept, deletion_date
 from app.workshops.service import workshop_for_token
@@ -132,10 +133,6 @@ def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
     )
 
 
-def _deck(library: Library, workshop: Workshop) -> Deck:
-    return library.deck(workshop.deck_id, workshop.language)
-
-
 def _query(asked: ChartRequest) -> str:
     """The chart options as a query string, so downloads show what the page shows."""
     parts = [f"table={n}" for n in sorted(asked.filter.tables)]
@@ -207,7 +204,6 @@ def _page(
     token: str,
     request: Request,
     session: Session,
-    library: Library,
     query: ChartQuery,
     *,
     pictures: bool,
@@ -216,8 +212,8 @@ def _page(
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
     asked = _asked(workshop, query)
-    record = load_workshop(session, workshop, library, pictures=pictures)
-    return viewer, _summary_context(viewer, record, _deck(library, workshop), asked)
+    record = load_workshop(session, workshop, pictures=pictures)
+    return viewer, _summary_context(viewer, record, workshop_deck(session, workshop), asked)
 
 
 @_both("/summary", response_class=HTMLResponse)
@@ -226,11 +222,10 @@ def summary_page(
     request: Request,
     session: SessionDep,
     pages: PagesDep,
-    library: LibraryDep,
     query: ChartQueryDep,
     new_share: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    viewer, context = _page(token, request, session, library, query, pictures=False)
+    viewer, context = _page(token, request, session, query, pictures=False)
     workshop = viewer.workshop
     shares = shares_of(session, workshop) if viewer.facilitator else []
     context |= {
@@ -251,21 +246,20 @@ def plenary_page(
     request: Request,
     session: SessionDep,
     pages: PagesDep,
-    library: LibraryDep,
     query: ChartQueryDep,
 ) -> HTMLResponse:
-    viewer, context = _page(token, request, session, library, query, pictures=True)
+    viewer, context = _page(token, request, session, query, pictures=True)
     language = request_language(request, viewer.workshop.language)
     return pages.render(request, "plenary.html", context, language)
 
 
 def _report(
-    pages: Pages, request: Request, viewer: Viewer, library: Library, session: Session, pdf: bool
+    pages: Pages, request: Request, viewer: Viewer, session: Session, pdf: bool
 ) -> tuple[HTMLResponse, WorkshopRecord]:
     workshop = viewer.workshop
     # The report draws each board from its cards (as text), so it needs no kept pictures.
-    record = load_workshop(session, workshop, library)
-    deck = _deck(library, workshop)
+    record = load_workshop(session, workshop)
+    deck = workshop_deck(session, workshop)
     asked = ChartRequest(Filter(), "category", reference=True)
     context = _summary_context(viewer, record, deck, asked)
     overall = context["overall"]
@@ -291,10 +285,9 @@ def report_page(
     request: Request,
     session: SessionDep,
     pages: PagesDep,
-    library: LibraryDep,
 ) -> HTMLResponse:
     viewer = _viewer(session, request, token)
-    page, _ = _report(pages, request, viewer, library, session, pdf=False)
+    page, _ = _report(pages, request, viewer, session, pdf=False)
     return page
 
 
@@ -304,7 +297,6 @@ def report_pdf(
     request: Request,
     session: SessionDep,
     pages: PagesDep,
-    library: LibraryDep,
 ) -> Response:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
@@ -315,7 +307,7 @@ def report_pdf(
     cache: PdfCache = request.app.state.pdf_cache
     made = cache.get(state)
     if made is None:
-        page, record = _report(pages, request, viewer, library, session, pdf=True)
+        page, record = _report(pages, request, viewer, session, pdf=True)
         html = bytes(page.body).decode("utf-8")
         made = cache.put(state, pdf_from_html(html), file_name(record, "report", "pdf"))
     content, name = made
@@ -330,15 +322,14 @@ def chart_download_svg(
     token: str,
     request: Request,
     session: SessionDep,
-    library: LibraryDep,
     query: ChartQueryDep,
     download: Annotated[str, Query(max_length=1)] = "",
 ) -> Response:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
     asked = _asked(workshop, query)
-    record = load_workshop(session, workshop, library)
-    _, svg = chart_svg(record, _deck(library, workshop), asked)
+    record = load_workshop(session, workshop)
+    _, svg = chart_svg(record, workshop_deck(session, workshop), asked)
     headers = attachment(file_name(record, "chart", "svg")) if download else {}
     return Response(
         '<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
@@ -350,27 +341,25 @@ def chart_download_svg(
 def _download(
     viewer: Viewer,
     session: Session,
-    library: Library,
     name: tuple[str, str],
     media_type: str,
     body: Callable[[WorkshopRecord, Deck], str | bytes],
 ) -> Response:
     """One file of the whole workshop, named after its title and date."""
-    record = load_workshop(session, viewer.workshop, library)
-    content = body(record, _deck(library, viewer.workshop))
+    record = load_workshop(session, viewer.workshop)
+    content = body(record, workshop_deck(session, viewer.workshop))
     return Response(content, media_type=media_type, headers=attachment(file_name(record, *name)))
 
 
 @_both("/chart.png")
 def chart_download_png(
-    token: str, request: Request, session: SessionDep, library: LibraryDep, query: ChartQueryDep
+    token: str, request: Request, session: SessionDep, query: ChartQueryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
     asked = _asked(viewer.workshop, query)
     return _download(
         viewer,
         session,
-        library,
         ("chart", "png"),
         "image/png",
         lambda record, deck: png_from_svg(chart_svg(record, deck, asked)[1]),
@@ -383,15 +372,12 @@ def _value_labels(language: str) -> dict[str, str]:
 
 
 @_both("/placements.csv")
-def placements_csv(
-    token: str, request: Request, session: SessionDep, library: LibraryDep
-) -> Response:
+def placements_csv(token: str, request: Request, session: SessionDep) -> Response:
     viewer = _viewer(session, request, token)
     labels = _value_labels(viewer.workshop.language)
     return _download(
         viewer,
         session,
-        library,
         ("placements", "csv"),
         "text/csv; charset=utf-8",
         lambda record, deck: exports.placements_csv(record, deck, labels),
@@ -399,7 +385,7 @@ def placements_csv(
 
 
 @_both("/workshop.xlsx")
-def workbook(token: str, request: Request, session: SessionDep, library: LibraryDep) -> Response:
+def workbook(token: str, request: Request, session: SessionDep) -> Response:
     viewer = _viewer(session, request, token)
     lang = viewer.workshop.language
     headers = {
@@ -409,7 +395,6 @@ def workbook(token: str, request: Request, session: SessionDep, library: Library
     return _download(
         viewer,
         session,
-        library,
         ("data", "xlsx"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         lambda record, deck: exports.workbook_xlsx(record, deck, headers, _value_labels(lang)),
@@ -417,15 +402,12 @@ def workbook(token: str, request: Request, session: SessionDep, library: Library
 
 
 @_both("/workshop.json")
-def workshop_json(
-    token: str, request: Request, session: SessionDep, library: LibraryDep
-) -> Response:
+def workshop_json(token: str, request: Request, session: SessionDep) -> Response:
     viewer = _viewer(session, request, token)
     labels = _value_labels(viewer.workshop.language)
     return _download(
         viewer,
         session,
-        library,
         ("data", "json"),
         "application/json",
         lambda record, deck: exports.workshop_json(record, deck, labels),
@@ -483,9 +465,7 @@ def table_view(
 
 
 @router.get("/f/{token}/tables/{number}/board.svg")
-def table_board(
-    token: str, number: RowNumber, session: SessionDep, library: LibraryDep
-) -> Response:
+def table_board(token: str, number: RowNumber, session: SessionDep) -> Response:
     """The board as it lies now, drawn like the kept pictures (the table view reloads it)."""
     viewer = _viewer(session, None, token)
     workshop = viewer.workshop
@@ -493,5 +473,7 @@ def table_board(
     interview = interview_of(session, table)
     board = board_of(session, interview)
     session.rollback()  # looking creates nothing
-    svg = picture_of(board, _deck(library, workshop), workshop, table, interview.round_number)
+    svg = picture_of(
+        board, workshop_deck(session, workshop), workshop, table, interview.round_number
+    )
     return svg_response(svg)

@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.advisory_locks import CLOCK_KEEPER, Leadership
-from app.deck import Library
 from app.models import WorkshopTable
 from app.realtime.hub import Hub
 from app.realtime.protocol import Event
@@ -29,7 +28,7 @@ TICK_SECONDS = 0.25
 FOLLOWER_EVERY_SECONDS = 5.0  # a follower's look, should the leader hang
 
 
-async def expire_due_rounds(engine: Engine, hub: Hub, library: Library, locks: TableLocks) -> int:
+async def expire_due_rounds(engine: Engine, hub: Hub, locks: TableLocks) -> int:
     """One pass: end every round past its deadline. Returns how many were ended."""
 
     def due() -> list[int]:
@@ -38,7 +37,7 @@ async def expire_due_rounds(engine: Engine, hub: Hub, library: Library, locks: T
 
     def expire(table_id: int) -> tuple[list[Event], str]:
         with Session(engine) as session:
-            events = round_action(session, table_id, "expire", library)
+            events = round_action(session, table_id, "expire")
             table = session.get(WorkshopTable, table_id)
             return events, table.workshop_id if table else ""
 
@@ -52,7 +51,7 @@ async def expire_due_rounds(engine: Engine, hub: Hub, library: Library, locks: T
     return ended
 
 
-async def keep_clock(engine: Engine, hub: Hub, library: Library, locks: TableLocks) -> None:
+async def keep_clock(engine: Engine, hub: Hub, locks: TableLocks) -> None:
     leadership = Leadership(engine, CLOCK_KEEPER)
     failing = False
     last_look = 0.0
@@ -63,7 +62,7 @@ async def keep_clock(engine: Engine, hub: Hub, library: Library, locks: TableLoc
                 now = time.monotonic()
                 if leading or now - last_look >= FOLLOWER_EVERY_SECONDS:
                     last_look = now
-                    await expire_due_rounds(engine, hub, library, locks)
+                    await expire_due_rounds(engine, hub, locks)
                 if failing:
                     logger.warning("clock keeper: the database answers again")
                 failing = False

@@ -8,7 +8,6 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.deck import Library
 from app.game.clock import Clock, in_progress
 from app.game.refusal import Refusal
 from app.models import Workshop, WorkshopTable
@@ -34,7 +33,6 @@ class TableResult(BaseModel):
 async def control_rounds(
     engine: Engine,
     hub: Hub,
-    library: Library,
     locks: TableLocks,
     workshop: Workshop,
     action: str,
@@ -67,7 +65,7 @@ async def control_rounds(
                     assert table is not None
                     if every and action == "extend" and not in_progress(clock_of(table)):
                         raise Refusal("not_running", "The round is not running.")
-                    events = round_action(session, table_id, action, library, minutes, now)
+                    events = round_action(session, table_id, action, minutes, now)
                     code = None
                 except Refusal as refusal:
                     session.rollback()

@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from app.deck import Library
 from app.game import board as rules
 from app.game import clock as clocks
 from app.game.board import Board, Extent, Side
@@ -34,6 +33,7 @@ from app.play.service import members
 from app.realtime import protocol as p
 from app.tables.pictures import picture_of
 from app.tables.presence import connected_seats
+from app.workshops.frozen import workshop_deck
 
 
 def now_ms() -> int:
@@ -243,7 +243,6 @@ def round_action(
     session: Session,
     table_id: int,
     action: str,
-    library: Library,
     minutes: int = 0,
     now: int | None = None,
 ) -> list[p.Event]:
@@ -273,7 +272,7 @@ def round_action(
     store_clock(table, new)
     events: list[p.Event] = []
     if new.status == "ended":
-        _keep_picture(session, table, workshop, library)
+        _keep_picture(session, table, workshop)
     seq = next_seq(session, table, "round", None, None)
     events.append(
         p.RoundEvent(
@@ -303,13 +302,11 @@ def round_action(
     return events
 
 
-def _keep_picture(
-    session: Session, table: WorkshopTable, workshop: Workshop, library: Library
-) -> None:
+def _keep_picture(session: Session, table: WorkshopTable, workshop: Workshop) -> None:
     interview = interview_of(session, table, table.round_number)
     if interview.picture_svg is not None:
         return
-    deck = library.deck(workshop.deck_id, workshop.language)
+    deck = workshop_deck(session, workshop)
     interview.picture_svg = picture_of(
         board_of(session, interview), deck, workshop, table, interview.round_number
     )

@@ -19,6 +19,7 @@ from app.advisory_locks import RETENTION_SWEEP, only_one
 from app.db import forget_deleted
 from app.game.refusal import Refusal
 from app.models import Workshop
+from app.workshops.frozen import forget as forget_copy
 
 DEFAULT_DAYS = 90
 CHOICES = (7, 30, 90, 180, 365)  # what the forms offer; the API accepts 1..MAX_DAYS
@@ -55,6 +56,7 @@ def check_kept(workshop: Workshop) -> Workshop:
 
 def _delete_rows(session: Session, workshop_id: str) -> None:
     session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
+    forget_copy(workshop_id)
     session.commit()
 
 

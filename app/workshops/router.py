@@ -34,6 +34,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
+from app.workshops.frozen import workshop_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
@@ -187,7 +188,6 @@ def workshop_page(
     session: SessionDep,
     settings: SettingsDep,
     pages: PagesDep,
-    library: LibraryDep,
 ) -> HTMLResponse:
     workshop = _facilitator_workshop(session, token)
     language = request_language(request, workshop.language)
@@ -205,7 +205,7 @@ def workshop_page(
             "base": base,
             "reachability": reachability,
             "listens_locally": listens_locally and reachability.ok and not settings.public_url,
-            "deck_title": library.deck(workshop.deck_id, language).title,
+            "deck_title": workshop_deck(session, workshop, language).title,
             "format_code": format_join_code,
         },
         language,
@@ -359,7 +359,6 @@ async def api_round_action(
     request: Request,
     session: SessionDep,
     hub: HubDep,
-    library: LibraryDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> list[TableResult]:
     """Start (or resume), pause, extend or end the round at every table, or at one.
@@ -370,7 +369,7 @@ async def api_round_action(
     workshop = _api_workshop(session, workshop_id, authorization)
     state = request.app.state
     return await control_rounds(
-        state.engine, hub, library, state.table_locks, workshop, action, body.minutes, body.table
+        state.engine, hub, state.table_locks, workshop, action, body.minutes, body.table
     )
 
 
@@ -380,7 +379,6 @@ async def form_round_action(
     request: Request,
     session: SessionDep,
     hub: HubDep,
-    library: LibraryDep,
     action: Annotated[str, Form()] = "",
     minutes: Annotated[int, Form(ge=0, le=30)] = 0,
     # One table's number, or empty for every table; anything else is refused, never "all".
@@ -389,9 +387,7 @@ async def form_round_action(
     workshop = _facilitator_workshop(session, token)
     number = int(table) if table else None
     state = request.app.state
-    await control_rounds(
-        state.engine, hub, library, state.table_locks, workshop, action, minutes, number
-    )
+    await control_rounds(state.engine, hub, state.table_locks, workshop, action, minutes, number)
     return RedirectResponse(f"/f/{token}#rounds", status_code=303)
 
 

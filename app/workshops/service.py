@@ -11,6 +11,7 @@ from app.deck import Library
 from app.game.refusal import Refusal
 from app.models import Interview, Workshop, WorkshopTable
 from app.tokens import hash_token, new_join_code, new_token
+from app.workshops.frozen import copy_content, library_decks, store_copy
 from app.workshops.retention import deletion_date
 from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
 
@@ -55,6 +56,8 @@ def create_workshop(
         session.add(table)
         tables.append(table)
     session.flush()
+    # What it is played with is kept with it: cards/ may change, this workshop won't.
+    store_copy(session, workshop, copy_content(library_decks(library, data.deck), library))
     # Round 1's interview exists from the start, so that nobody looking at a table (a phone's
     # snapshot, the dashboard, in another process) has to create it and race another.
     for table in tables:
