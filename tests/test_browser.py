@@ -17,9 +17,12 @@ all. Screenshots of each page at each size land in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
 import io
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -839,6 +842,42 @@ def test_banners_and_the_whistle_speak_to_the_right_phones(
     finally:
         for phone in phones.values():
             phone.close()
+
+
+@pytest.mark.parametrize(
+    ("page_path", "script", "badge"),
+    [("", "dashboard", "#dash-status"), ("/tables/1", "table_view", "#table-status")],
+)
+def test_the_dashboard_and_table_view_stop_when_their_feed_is_refused(
+    server: AppServer, browser: Browser, page_path: str, script: str, badge: str
+) -> None:
+    """A dashboard left open while its workshop passes its deletion date is closed with 4403:
+    retrying cannot help, so the page stops trying and says so (it used to retry for ever)."""
+    workshop = server.create_workshop("Verlopen")
+    laptop = person(browser, server.base, "laptop", phone=False)
+    try:
+        sockets: list[str] = []
+        laptop.page.on("websocket", lambda ws: sockets.append(ws.url))
+        held: list[Route] = []
+        laptop.page.route(re.compile(rf"/static/js/{script}\.js"), lambda route: held.append(route))
+        laptop.page.goto(f"/f/{workshop['token']}{page_path}", wait_until="commit")
+        for _ in range(200):  # events (the held route) are dispatched while playwright waits
+            if held:
+                break
+            laptop.page.wait_for_timeout(50)
+        assert held, "the page asks for no script"
+        # The page was served; its deletion date arrives before its script opens the feed.
+        expired = dt.date.today() - dt.timedelta(days=90)
+        with contextlib.closing(sqlite3.connect(server.db_path, timeout=5)) as db, db:
+            db.execute("UPDATE workshop SET date = ? WHERE id = ?", (str(expired), workshop["id"]))
+        held[0].continue_()
+        expect(laptop.page.locator(badge)).to_have_text("niet meer live: laad de pagina opnieuw")
+        expect(laptop.page.locator(badge)).to_have_attribute("role", "alert")
+        laptop.page.wait_for_timeout(4000)  # the backoff would have tried 3 times by now
+        assert len(sockets) == 1, sockets
+        assert not laptop.errors, laptop.errors
+    finally:
+        laptop.close()
 
 
 def test_the_dashboard_fits_1280_to_1440_wide_and_asks_before_ending_a_round(

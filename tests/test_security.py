@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -260,6 +262,24 @@ def test_guessing_join_codes_is_slowed_down(client: TestClient, seeded: tuple) -
     assert client.get(f"/j/{code}").status_code == 429
     assert _socket_status(client, f"/ws/tables/{code}") == 4429
     assert client.get("/healthz").status_code == 200  # only joining is slowed
+
+
+def test_a_real_code_of_an_expired_workshop_is_no_guess(client: TestClient, seeded: tuple) -> None:
+    """A phone left open on a workshop past its deletion date keeps reconnecting (4404) with a
+    real code: that is no guessing, and must not use up its neighbours' allowance."""
+    workshop, _ = seeded
+    kept = workshop["tables"][0]["join_code"]
+    other = client.post("/api/workshops", json={"title": "Verlopen", "tables": 1}).json()
+    code = other["tables"][0]["join_code"]
+    with client.app.state.engine.begin() as connection:  # as only time can: past the API
+        connection.execute(
+            sqlalchemy.text("UPDATE workshop SET date = :d WHERE id = :w"),
+            {"d": str(dt.date.today() - dt.timedelta(days=90)), "w": other["id"]},
+        )
+    for _ in range(misses_allowed(client) + 5):
+        assert _socket_status(client, f"/ws/tables/{code}") == 4404
+        assert client.get(f"/api/tables/{code}").status_code == 410
+    assert client.get(f"/api/tables/{kept}").status_code == 200
 
 
 def test_a_guessing_neighbour_never_locks_out_the_seated_phones(

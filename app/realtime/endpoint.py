@@ -76,8 +76,11 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     with Session(engine) as session:
         try:
             context = find_table(session, code)
-        except Refusal:
-            await websocket.app.state.join_guard.failed(client_key(websocket))
+        except Refusal as refusal:
+            # Only an unknown code is a guess (as for HTTP, main.py): a workshop past its
+            # deletion date was reached with a real code, by a phone that may retry for long.
+            if refusal.code == "unknown_table":
+                await websocket.app.state.join_guard.failed(client_key(websocket))
             await refuse(websocket, CLOSE_UNKNOWN_TABLE)
             return
         seat = seat_of_device(session, context.table, websocket.cookies.get(DEVICE_COOKIE))

@@ -1,7 +1,7 @@
 // The facilitator's live view: every table's round, clock, cards, people and record, the
 // tables that need help, and the whistle.
 import { whistle } from "./whistle.js";
-import { connectWorkshop, showStatus } from "./workshop_feed.js";
+import { connectWorkshop, showGone, showStatus } from "./workshop_feed.js";
 
 const panel = document.getElementById("rounds");
 const announce = document.getElementById("dash-announce");
@@ -105,6 +105,7 @@ function apply(event) {
 
 connectWorkshop(panel.dataset.workshop, panel.dataset.key, {
   onStatus: showStatus(document.getElementById("dash-status")),
+  onGone: showGone(document.getElementById("dash-status")),
   onMessage: (message) => {
     if (message.type === "dashboard") {
       tables.clear();

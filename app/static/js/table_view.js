@@ -1,6 +1,6 @@
 // One table's board on the facilitator's laptop: the picture is redrawn by the server on
 // every change, so what is seen here is exactly what the report will keep.
-import { connectWorkshop, showStatus } from "./workshop_feed.js";
+import { connectWorkshop, showGone, showStatus } from "./workshop_feed.js";
 
 const figure = document.getElementById("live-board");
 const img = document.getElementById("live-board-img");
@@ -16,6 +16,7 @@ function redraw() {
 
 connectWorkshop(figure.dataset.workshop, figure.dataset.key, {
   onStatus: (online) => { setStatus(online); if (online) redraw(); },
+  onGone: showGone(document.getElementById("table-status")),
   onMessage: (message) => {
     if (message.type === "event" && message.table_id === tableId && ["board", "round"].includes(message.kind)) redraw();
   },
