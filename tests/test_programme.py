@@ -305,3 +305,16 @@ def test_the_view_speaks_english_too(client: TestClient, language: str) -> None:
     page = programme(client, links).text
     assert "3 workshops together" in page and "All workshops together" in page
     assert "Download" in page
+
+
+def test_hostile_titles_and_links_are_escaped(client: TestClient) -> None:
+    evil = "<script>alert(1)</script>"
+    _, token = seed_workshop(
+        client, {(1, 1): [("X-1", "stimulating", "large", evil, evil)]}, title=evil
+    )
+    link = f"/s/{share(client, token)}"
+    page = programme(client, [link, f'"><img src=x onerror=alert(1)> {link}']).text
+    assert evil not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    form_page = programme(client, ['"><img src=x onerror=alert(1)>']).text
+    assert "<img src=x" not in form_page
