@@ -8,6 +8,7 @@ links that work open anything, and the downloads say whose each row is.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -19,8 +20,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlmodel import Session
 
 from app.main import create_app
+from app.models import Workshop
 from app.settings import ROOT, Settings
 from tests.conftest import PUBLIC_URL, form
 from tests.research_replay import PUBLISHED, boards
@@ -318,3 +321,22 @@ def test_hostile_titles_and_links_are_escaped(client: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     form_page = programme(client, ['"><img src=x onerror=alert(1)>']).text
     assert "<img src=x" not in form_page
+
+
+def test_a_deleted_or_expired_workshop_drops_out(client: TestClient) -> None:
+    made = split_research(client)
+    links = share_links(client, made)
+    deleted = client.post(
+        f"/f/{made[0][1]}/delete", data=form(client, {"confirm": "yes"}), follow_redirects=False
+    )
+    assert deleted.status_code in (200, 303), deleted.text
+    with Session(client.app.state.engine) as session:
+        workshop = session.get(Workshop, made[1][0]["id"])
+        assert workshop is not None
+        workshop.date = dt.date.today() - dt.timedelta(days=workshop.retention_days + 1)
+        session.add(workshop)
+        session.commit()
+    page = programme(client, links).text
+    assert "2 links werken niet meer" in page
+    assert TITLES[0] not in page and TITLES[1] not in page and TITLES[2] in page
+    assert "N = 8" in page
