@@ -285,7 +285,8 @@ def _opened(session: Session, form: Asked, request: Request) -> Programme:
         raise Refusal(
             "unknown_link", "None of these links opens a workshop (any more).", status=404
         )
-    return programme
+    # As a summary's downloads cover the whole workshop: the ticked workshops, both rounds.
+    return replace(programme, round_=None)
 
 
 def _file(programme: Programme, stem: str, extension: str) -> str:
