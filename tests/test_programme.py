@@ -310,6 +310,13 @@ def test_the_view_speaks_english_too(client: TestClient, language: str) -> None:
     page = programme(client, links).text
     assert "3 workshops together" in page and "All workshops together" in page
     assert "Download" in page
+    # A Dutch view of the same links stays Dutch through its filters and downloads.
+    dutch = programme(client, links, "?lang=nl").text
+    assert "3 workshops samen" in dutch
+    assert 'action="/programme?lang=nl#links=' in dutch
+    assert 'formaction="/programme/programme.json?lang=nl"' in dutch
+    assert '"Stimulerend"' in programme(client, links, "/placements.csv?lang=nl").text
+    assert '"Stimulating"' in programme(client, links, "/placements.csv").text
 
 
 def test_hostile_titles_and_links_are_escaped(client: TestClient) -> None:

@@ -104,7 +104,7 @@ def test_the_programme_view_of_three_workshops(
         page.locator("#programme-filters button[type=submit]").click()
         expect(page.locator(".chart-head")).to_contain_text("N = 8", timeout=STEP_MS)
         expect(page.locator(".workshop-chart")).to_have_count(1)
-        assert page.url.endswith(f"/programme#{fragment}")
+        assert page.url.endswith(f"/programme?lang=nl#{fragment}")
 
         with page.expect_download(timeout=STEP_MS * 2) as download:
             page.locator("#programme-downloads button", has_text="CSV").click()
@@ -112,6 +112,11 @@ def test_the_programme_view_of_three_workshops(
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
         assert {row["workshop"] for row in rows} == {TITLES[1]}
         assert download.value.suggested_filename.endswith("-placements.csv")
+
+        # The language switch keeps the links (in the fragment) and opens them in English.
+        page.locator("a.lang-switch").click()
+        expect(page.locator("h1")).to_have_text("3 workshops together", timeout=STEP_MS)
+        assert page.url.endswith(f"/programme?lang=en#{fragment}")
         assert who.errors == []
     finally:
         who.close()
