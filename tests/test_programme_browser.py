@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -112,6 +113,24 @@ def test_the_programme_view_of_three_workshops(
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
         assert {row["workshop"] for row in rows} == {TITLES[1]}
         assert download.value.suggested_filename.endswith("-placements.csv")
+
+        # The PDF's button says while the PDF is made (held back here, to be seen on any
+        # machine), and a second click meanwhile starts nothing more.
+        page.evaluate(
+            "() => { const fetched = window.fetch; window.fetch = (...args) =>"
+            " new Promise((done) => setTimeout(done, 1500)).then(() => fetched(...args)); }"
+        )
+        pdf = page.locator("#programme-downloads button", has_text="PDF")
+        with page.expect_download(timeout=STEP_MS * 3) as made:
+            pdf.click()
+            expect(pdf).to_have_text("PDF wordt gemaakt…")
+            expect(pdf).to_have_attribute("aria-busy", "true")
+            pdf.click()
+        assert re.fullmatch(
+            r"kaartspel-programme-[\d-]+-report\.pdf", made.value.suggested_filename
+        )
+        assert made.value.path().read_bytes().startswith(b"%PDF")
+        expect(pdf).to_have_text("Verslag (PDF)")
 
         # The language switch keeps the links (in the fragment) and opens them in English.
         page.locator("a.lang-switch").click()

@@ -17,3 +17,39 @@ if (location.hash.startsWith(PREFIX)) {
     form.requestSubmit();
   }
 }
+
+// The PDF takes a moment to make: its button says so meanwhile (as pdf_download.js does for
+// the summary's link), posting the same form itself and handing the file to the browser.
+const downloads = document.getElementById("programme-downloads");
+downloads?.addEventListener("submit", async (event) => {
+  const button = event.submitter;
+  if (!button?.dataset.making) return; // the other downloads: the browser's own
+  event.preventDefault();
+  if (button.getAttribute("aria-busy") === "true") return;
+  const label = button.textContent;
+  button.setAttribute("aria-busy", "true");
+  button.textContent = button.dataset.making;
+  try {
+    const response = await fetch(button.formAction, {
+      method: "POST",
+      body: new FormData(downloads),
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+    const url = URL.createObjectURL(await response.blob());
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = name ? name[1] : "programme.pdf";
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    button.textContent = label;
+  } catch {
+    button.textContent = button.dataset.failed;
+    setTimeout(() => { button.textContent = label; }, 6000);
+  } finally {
+    button.removeAttribute("aria-busy");
+  }
+});
