@@ -1,6 +1,6 @@
 """The programme view: one chart over several workshops, from the links people were given.
 
-How the links travel (docs/security.md, "Programme view"): never in a query string, which
+How the links travel (README "Programme view", docs/security.md): never in a query string, which
 ends up in server and proxy logs. The page /programme has a form whose links are POSTed;
 every filter and download is a POST of the same hidden field. The address to keep or pass on
 is /programme#links=s/<token>,… : a fragment, which the browser never sends to the server;
