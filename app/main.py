@@ -23,6 +23,7 @@ from app.game.refusal import Refusal
 from app.play.router import DEVICE_COOKIE
 from app.play.router import router as play_router
 from app.play.service import holds_seat
+from app.programme.router import router as programme_router
 from app.rate_limits import Limit, make_storage, redis_key_prefix
 from app.realtime.endpoint import COMMAND_BURST, COMMANDS_PER_SECOND
 from app.realtime.endpoint import router as realtime_router
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(play_router)
     app.include_router(realtime_router)
     app.include_router(summary_router)
+    app.include_router(programme_router)
     app.mount("/static", StaticAssets(directory=ROOT / "app" / "static"), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.models import Interview, InterviewNote, Placement, WorkshopTable
@@ -44,12 +45,23 @@ def seed_workshop(
     assert response.status_code == 201, response.text
     workshop = response.json()
     token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    lay_boards(client.app.state.engine, workshop["id"], boards, notes)
+    return workshop, token
+
+
+def lay_boards(
+    engine: Engine,
+    workshop_id: str,
+    boards: Mapping[tuple[int, int], Sequence[Card]],
+    notes: Mapping[tuple[int, int], Mapping[str, str]] | None = None,
+) -> None:
+    """Lay the boards and write the notes of a workshop that exists (in any app's database)."""
     notes = notes or {}
-    with Session(client.app.state.engine) as session:
+    with Session(engine) as session:
         ids = {
             t.number: t.id
             for t in session.exec(
-                select(WorkshopTable).where(WorkshopTable.workshop_id == workshop["id"])
+                select(WorkshopTable).where(WorkshopTable.workshop_id == workshop_id)
             )
         }
         for key in sorted(set(boards) | set(notes)):
@@ -79,4 +91,3 @@ def seed_workshop(
             for field, text in notes.get(key, {}).items():
                 session.add(InterviewNote(interview_id=interview.id, field=field, text=text))
         session.commit()
-    return workshop, token

@@ -238,7 +238,11 @@ def connections(
     order = {code: row.order for code, row in rows.items()}
     together: Counter[tuple[str, str]] = Counter()
     for interview in interviews:
-        present = sorted({card.factor for card in interview.cards}, key=order.__getitem__)
+        # A card whose factor the deck lacks (a programme's shared deck) has no row: skipped.
+        present = sorted(
+            {card.factor for card in interview.cards if card.factor in order},
+            key=order.__getitem__,
+        )
         together.update(combinations(present, 2))
     ranked = sorted(
         together,

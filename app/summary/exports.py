@@ -2,6 +2,8 @@
 
 Pure: a WorkshopRecord and its deck in, text or bytes out; the web layer names and serves
 them. Every figure comes from app.summary.aggregate, so the downloads agree with the chart.
+A programme (app.programme: several workshops as one) gets the same files from the same
+code, with ``workshop_column`` set: every sheet and interview then says whose it is.
 
 Respondents type the explanations and notes, and spreadsheets run what looks like a formula.
 In the CSV every text cell is quoted, and an apostrophe goes before = + - @ tab or CR
@@ -48,12 +50,19 @@ __all__ = [
     "SHEET_NAMES",
     "VALUE_LABELS",
     "VERSION",
+    "PROGRAMME_FORMAT",
+    "PROGRAMME_HEADERS",
+    "Part",
     "placements_csv",
+    "programme_csv",
+    "programme_json",
+    "programme_xlsx",
     "workbook_xlsx",
     "workshop_json",
 ]
 
 FORMAT = "kaartspel-workshop"
+PROGRAMME_FORMAT = "kaartspel-programme"  # several workshops; VERSION counts for both
 VERSION = 1  # raise when a key changes meaning or goes away; adding keys keeps it
 
 PLACEMENT_COLUMNS = (
@@ -93,17 +102,6 @@ FACTOR_COLUMNS = (
     "category",
     *(f"{s}_{e}{suffix}" for s, e in _SEGMENTS for suffix in ("", "_percent")),
     "research_stimulating",
-)
-# Rows of the About sheet: a label, then its value.
-ABOUT_KEYS = (
-    "workshop",
-    "date",
-    "organisation",
-    "tables",
-    "interviews",
-    "n",
-    "n_definition",
-    "rounding",
 )
 # The About sheet's explanations, used when ``headers`` has no translation of them:
 # a key alone would explain nothing.
@@ -182,6 +180,15 @@ VALUE_LABELS: dict[str, str] = {
     "limited": N_("To a limited extent"),
     "large": N_("To a large extent"),
 }
+# The programme's own keys (its About sheet, the factor sheet's "all workshops" rows),
+# translated by the caller as COLUMN_HEADERS are.
+PROGRAMME_HEADERS: dict[str, str] = {
+    "workshops": N_("Workshops"),
+    "all_workshops": N_("All workshops"),
+    "shared_factors": N_("Factors combined"),
+    "left_out": N_("Left out (not in every deck)"),
+}
+_WORKSHOP_COLUMNS = ("workshop_id", "workshop")
 COLUMN_KEYS = tuple(COLUMN_HEADERS)
 SHEET_KEYS = tuple(SHEET_NAMES)
 _PERCENT_COLUMNS = frozenset(k for k in FACTOR_COLUMNS if k.endswith("_percent")) | {
@@ -198,6 +205,13 @@ _MIN_WIDTH, _MAX_WIDTH = 6, 60
 
 
 # --- shared rows --------------------------------------------------------------------------
+
+Part = tuple[WorkshopRecord, Deck]  # one workshop and the deck it was played with
+
+
+def _whose(workshop: WorkshopRecord, workshop_column: bool) -> list[Any]:
+    """The workshop column's cells (id, title) when a file holds several workshops."""
+    return [workshop.id, workshop.title] if workshop_column else []
 
 
 def _interviews(workshop: WorkshopRecord) -> list[InterviewRecord]:
@@ -310,12 +324,21 @@ def placements_csv(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, st
     inside a cell are quoted, so write the text as it is (encoding UTF-8, no newline mapping).
     Every text cell is quoted and numbers are not, so a spreadsheet keeps them numbers.
     """
+    return programme_csv([(workshop, deck)], labels)
+
+
+def programme_csv(parts: Sequence[Part], labels: Mapping[str, str]) -> str:
+    """placements_csv of several workshops in one file, each with its own deck's words.
+
+    The columns are the same: every row already names its workshop (``workshop_id``).
+    """
     out = io.StringIO()
     out.write("\ufeff")
     csv.writer(out).writerow(PLACEMENT_COLUMNS)  # our own names: nothing to quote
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
-    for row in _placements(workshop, deck, labels):
-        writer.writerow([_csv_cell(row[key]) for key in PLACEMENT_COLUMNS])
+    for workshop, deck in parts:
+        for row in _placements(workshop, deck, labels):
+            writer.writerow([_csv_cell(row[key]) for key in PLACEMENT_COLUMNS])
     return out.getvalue()
 
 
@@ -408,19 +431,58 @@ def workbook_xlsx(
     """The workshop as an Excel workbook: placements, interviews, notes, factor figures, about.
 
     ``headers`` gives the text, in the workshop's language, of every key in COLUMN_KEYS and
-    SHEET_KEYS, ``labels`` that of every key in VALUE_LABELS; a missing key shows as itself. Figures are those of aggregate.chart over
-    all interviews.
+    SHEET_KEYS, ``labels`` that of every key in VALUE_LABELS; a missing key shows as itself.
+    Figures are those of aggregate.chart over all interviews.
     """
     figures = chart(workshop, deck)
-    interviews = _interviews(workshop)
+    about = [
+        ("workshop", workshop.title),
+        ("date", workshop.date),
+        ("organisation", workshop.organisation or ""),
+        ("tables", workshop.table_count),
+        ("interviews", figures.interviews),
+        ("n", figures.n),
+    ]
+    return _workbook(
+        [(workshop, deck)], [(None, figures, deck)], about, headers, labels, workshop_column=False
+    )
+
+
+def programme_xlsx(
+    parts: Sequence[Part],
+    figures: Sequence[tuple[WorkshopRecord | None, Chart, Deck]],
+    about: Sequence[tuple[str, Any]],
+    headers: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> bytes:
+    """Several workshops' workbook: every sheet with a workshop column.
+
+    ``figures``: the factor sheet's blocks, (workshop, chart, deck); None for the rows of all
+    workshops together. ``about``: the About sheet's (key, value) rows before the definitions.
+    ``headers`` also translates PROGRAMME_HEADERS.
+    """
+    return _workbook(parts, figures, about, headers, labels, workshop_column=True)
+
+
+def _workbook(
+    parts: Sequence[Part],
+    figures: Sequence[tuple[WorkshopRecord | None, Chart, Deck]],
+    about: Sequence[tuple[str, Any]],
+    headers: Mapping[str, str],
+    labels: Mapping[str, str],
+    *,
+    workshop_column: bool,
+) -> bytes:
+    first = parts[0][0]
+    whose = _WORKSHOP_COLUMNS if workshop_column else ()
     book = Workbook()
     book.properties.creator = "Kaartspel"
-    book.properties.title = workshop.title
-    book.properties.created = datetime.combine(workshop.date, time())
+    book.properties.title = first.title
+    book.properties.created = datetime.combine(min(w.date for w, _ in parts), time())
     book.remove(book.active)  # the empty default sheet
     sheets = {key: book.create_sheet(_sheet_name(key, headers)) for key in SHEET_KEYS}
 
-    placements = _placements(workshop, deck, labels)
+    placements = [row for workshop, deck in parts for row in _placements(workshop, deck, labels)]
     _table(
         sheets["placements"],
         PLACEMENT_COLUMNS,
@@ -429,9 +491,10 @@ def workbook_xlsx(
     )
     _table(
         sheets["interviews"],
-        INTERVIEW_COLUMNS,
+        (*whose, *INTERVIEW_COLUMNS),
         (
             [
+                *_whose(workshop, workshop_column),
                 i.table,
                 i.round,
                 len(i.cards),
@@ -440,60 +503,69 @@ def workbook_xlsx(
                 _utc(i.ended_at),
                 *(i.note(field) for field in NOTE_FIELDS),
             ]
-            for i in interviews
+            for workshop, _ in parts
+            for i in _interviews(workshop)
         ),
         headers,
     )
     _table(
         sheets["notes"],
-        NOTE_COLUMNS,
+        (*whose, *NOTE_COLUMNS),
         (
-            [i.table, i.round, headers.get(field, field), i.note(field)]
-            for i in interviews
+            [*_whose(workshop, workshop_column), i.table, i.round, headers.get(field, field)]
+            + [i.note(field)]
+            for workshop, _ in parts
+            for i in _interviews(workshop)
             for field in NOTE_FIELDS
             if i.note(field).strip()
         ),
         headers,
     )
-    _factor_sheet(sheets["factors"], figures, deck, headers)
-    _about_sheet(sheets["about"], workshop, figures, headers)
+    _factor_sheet(sheets["factors"], figures, headers, workshop_column)
+    _about_sheet(sheets["about"], about, headers)
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _factor_sheet(sheet: Worksheet, figures: Chart, deck: Deck, headers: Mapping[str, str]) -> None:
-    categories = {c.code: c.title for c in deck.categories}
+def _factor_sheet(
+    sheet: Worksheet,
+    figures: Sequence[tuple[WorkshopRecord | None, Chart, Deck]],
+    headers: Mapping[str, str],
+    workshop_column: bool,
+) -> None:
     rows = []
-    for row in figures.rows:
-        values: list[Any] = [row.code, row.title, categories.get(row.category, "")]
-        for count, percent in _shares(row):
-            values += [count, percent]
-        rows.append([*values, row.reference])
-    _table(sheet, FACTOR_COLUMNS, rows, headers)
+    for workshop, result, deck in figures:
+        categories = {c.code: c.title for c in deck.categories}
+        whose: list[Any] = []
+        if workshop_column:
+            everyone = headers.get("all_workshops", "all_workshops")
+            whose = [workshop.id, workshop.title] if workshop else ["", everyone]
+        for row in result.rows:
+            values: list[Any] = [*whose, row.code, row.title, categories.get(row.category, "")]
+            for count, percent in _shares(row):
+                values += [count, percent]
+            rows.append([*values, row.reference])
+    keys = (*(_WORKSHOP_COLUMNS if workshop_column else ()), *FACTOR_COLUMNS)
+    _table(sheet, keys, rows, headers)
 
 
 def _about_sheet(
-    sheet: Worksheet, workshop: WorkshopRecord, figures: Chart, headers: Mapping[str, str]
+    sheet: Worksheet, about: Sequence[tuple[str, Any]], headers: Mapping[str, str]
 ) -> None:
-    values = {
-        "workshop": workshop.title,
-        "date": workshop.date,
-        "organisation": workshop.organisation or "",
-        "tables": workshop.table_count,
-        "interviews": figures.interviews,
-        "n": figures.n,
-        **{key: headers.get(key, text) for key, text in DEFINITIONS.items()},
-    }
-    labels = [_header(k, headers) for k in ABOUT_KEYS if k not in DEFINITIONS]
-    for r, key in enumerate(ABOUT_KEYS, start=1):
-        # A definition is a sentence under the figures, with no label of its own.
-        if key not in DEFINITIONS:
-            _put(sheet, r, 1, _header(key, headers))
+    """A label and its value per row; then the definitions, sentences with no label."""
+    rows = [
+        *((_header(key, headers), value) for key, value in about),
+        *((None, headers.get(key, text)) for key, text in DEFINITIONS.items()),
+    ]
+    for r, (label, value) in enumerate(rows, start=1):
+        if label is not None:
+            _put(sheet, r, 1, label)
             sheet.cell(row=r, column=1).font = Font(bold=True)
-        _put(sheet, r, 2, values[key])
+        _put(sheet, r, 2, value)
         sheet.cell(row=r, column=2).alignment = Alignment(wrap_text=True, horizontal="left")
+    labels = [label for label, _ in rows if label is not None]
     sheet.column_dimensions["A"].width = min(_MAX_WIDTH, max(map(len, labels)) + 2)
     sheet.column_dimensions["B"].width = _MAX_WIDTH
 
@@ -527,22 +599,30 @@ def _card_json(
     }
 
 
-def workshop_json(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str]) -> str:
-    """Everything the workshop produced, for archives and other tools (FORMAT, VERSION).
+def _workshop_meta(workshop: WorkshopRecord) -> dict[str, Any]:
+    return {
+        "id": workshop.id,
+        "title": workshop.title,
+        "date": workshop.date.isoformat(),
+        "organisation": workshop.organisation,
+        "language": workshop.language,
+        "deck": workshop.deck_id,
+        "tables": workshop.table_count,
+        "round_minutes": workshop.round_minutes,
+        "retention_days": workshop.retention_days,
+    }
 
-    Keys and values are codes; ``*_title`` and ``*_label`` keys add the workshop's words
-    (``labels``: the text of each key of VALUE_LABELS in the workshop's language).
 
-    Dates and times are ISO 8601, times in UTC. Figures are those of aggregate.chart over all
-    interviews. No seats, names or device hashes: nothing that points at a person.
-    """
-    figures = chart(workshop, deck)
+def _interviews_json(
+    workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str], workshop_column: bool
+) -> list[dict[str, Any]]:
     names = _names(deck)
     interviews = []
     for interview in _interviews(workshop):
         ended = _utc(interview.ended_at)
         interviews.append(
             {
+                **({"workshop_id": workshop.id} if workshop_column else {}),
                 "table": interview.table,
                 "round": interview.round,
                 "counted": interview.counted,
@@ -553,6 +633,10 @@ def workshop_json(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str
                 "notes": {field: interview.note(field) for field in NOTE_FIELDS},
             }
         )
+    return interviews
+
+
+def _factors_json(figures: Chart) -> list[dict[str, Any]]:
     factors = []
     for row in figures.rows:
         shares = dict(zip(_SEGMENTS, _shares(row), strict=True))
@@ -571,22 +655,68 @@ def workshop_json(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str
                 "research_stimulating": row.reference,
             }
         )
+    return factors
+
+
+def _dump(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def workshop_json(workshop: WorkshopRecord, deck: Deck, labels: Mapping[str, str]) -> str:
+    """Everything the workshop produced, for archives and other tools (FORMAT, VERSION).
+
+    Keys and values are codes; ``*_title`` and ``*_label`` keys add the workshop's words
+    (``labels``: the text of each key of VALUE_LABELS in the workshop's language).
+
+    Dates and times are ISO 8601, times in UTC. Figures are those of aggregate.chart over all
+    interviews. No seats, names or device hashes: nothing that points at a person.
+    """
+    figures = chart(workshop, deck)
     document = {
         "format": FORMAT,
         "version": VERSION,
-        "workshop": {
-            "id": workshop.id,
-            "title": workshop.title,
-            "date": workshop.date.isoformat(),
-            "organisation": workshop.organisation,
-            "language": workshop.language,
-            "deck": workshop.deck_id,
-            "tables": workshop.table_count,
-            "round_minutes": workshop.round_minutes,
-            "retention_days": workshop.retention_days,
-        },
+        "workshop": _workshop_meta(workshop),
         "n": figures.n,
-        "interviews": interviews,
-        "factors": factors,
+        "interviews": _interviews_json(workshop, deck, labels, workshop_column=False),
+        "factors": _factors_json(figures),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return _dump(document)
+
+
+def programme_json(
+    parts: Sequence[Part],
+    figures: Chart,
+    per_workshop: Sequence[Chart],
+    left_out: Mapping[str, Sequence[str]],
+    labels: Mapping[str, str],
+) -> str:
+    """Several workshops in one file (PROGRAMME_FORMAT, VERSION), keyed as workshop_json.
+
+    ``workshops`` lists each workshop (with its own N); every interview names its workshop
+    (``workshop_id``) and its cards carry their own deck's words. ``factors`` are the figures
+    of all chosen interviews together on the factors every deck shares (``figures``), and
+    ``workshop_factors`` each workshop's on the same factors (``per_workshop``, in ``parts``
+    order). ``left_out``: workshop id -> the factor codes of its deck that were not combined.
+    """
+    document = {
+        "format": PROGRAMME_FORMAT,
+        "version": VERSION,
+        "workshops": [
+            {**_workshop_meta(workshop), "n": result.n}
+            for (workshop, _), result in zip(parts, per_workshop, strict=True)
+        ],
+        "n": figures.n,
+        "shared_factors": [row.code for row in figures.rows],
+        "left_out": {key: list(codes) for key, codes in left_out.items()},
+        "interviews": [
+            interview
+            for workshop, deck in parts
+            for interview in _interviews_json(workshop, deck, labels, workshop_column=True)
+        ],
+        "factors": _factors_json(figures),
+        "workshop_factors": [
+            {"workshop_id": workshop.id, "n": result.n, "factors": _factors_json(result)}
+            for (workshop, _), result in zip(parts, per_workshop, strict=True)
+        ],
+    }
+    return _dump(document)
