@@ -7,6 +7,7 @@ sees live tables and manages share links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -113,7 +114,8 @@ def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
     tables, round_, sort, reference = query.tables, query.round_, query.sort, query.reference
     numbers: set[int] = set()
     for value in tables:
-        if not value.isdigit() or not 1 <= int(value) <= workshop.table_count:
+        # ASCII digits only, and few: "²" is a digit to str.isdigit, but not to int().
+        if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= workshop.table_count:
             raise Refusal(
                 "bad_filter",
                 "There is no table %(table)s in this workshop.",
