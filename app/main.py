@@ -40,12 +40,14 @@ from app.security import (
     client_key,
 )
 from app.settings import ROOT, Settings, get_settings
+from app.summary.api import router as summary_api_router
 from app.summary.converters import PdfCache
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
 from app.tables.live_state import LiveTables
 from app.tables.locks import TableLocks
 from app.web import Pages, request_language, translate
+from app.workshops.api import router as workshops_api_router
 from app.workshops.retention import keep_retention
 from app.workshops.router import router as workshops_router
 
@@ -109,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders, https=(settings.public_url or "").startswith("https://"))
 
+    # The JSON twins first: /f/<token>.json would otherwise be the page of a token "….json".
+    app.include_router(workshops_api_router)
+    app.include_router(summary_api_router)
     app.include_router(workshops_router)
     app.include_router(play_router)
     app.include_router(realtime_router)
@@ -128,8 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
-        "accept", ""
+    # A JSON twin (…/summary.json) answers JSON, also to a browser that asks for a page.
+    path = request.url.path
+    return (
+        path.startswith("/api/")
+        or path.endswith(".json")
+        or "text/html" not in request.headers.get("accept", "")
     )
 
 

@@ -3,8 +3,8 @@
 Schemathesis generates requests for every operation in /openapi.json, valid and invalid ones
 (its examples, coverage and fuzzing phases). Made-up workshop ids and join codes only reach the
 "not found" branches, so every generated request whose operation takes a workshop id, a join
-code or a bearer token is sent a second time with real ones: a workshop created before the run,
-its facilitator token, its tables' join codes, and the admin token. The same bodies then reach
+code, a link's token or a bearer token is sent a second time with real ones: a workshop created
+before the run, its facilitator token, a share link, its tables' join codes, and the admin token. The same bodies then reach
 the round controls, the seat-taking and the workshop lookup for real, and they change the
 workshop as they go (rounds start and end, seats fill up), as a room full of phones would.
 A delete gets a workshop of its own each time (a seat taken, a round running), so that the
@@ -103,6 +103,8 @@ class Workshop:
     id: str
     facilitator_token: str
     join_codes: tuple[str, ...]
+    share_token: str
+    share_id: int
 
 
 def new_workshop(app: ASGIApp) -> Workshop:
@@ -117,10 +119,17 @@ def new_workshop(app: ASGIApp) -> Workshop:
         data = created.json()
         token = re.search(r"/f/([^/?#]+)$", data["facilitator_url"])
         assert token, data["facilitator_url"]
+        shared = client.post(
+            f"/api/workshops/{data['id']}/shares",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
+        assert shared.status_code == 201, shared.text
         workshop = Workshop(
             id=data["id"],
             facilitator_token=token.group(1),
             join_codes=tuple(table["join_code"] for table in data["tables"]),
+            share_token=shared.json()["token"],
+            share_id=shared.json()["id"],
         )
         seat = client.post(
             f"/api/tables/{workshop.join_codes[0]}/seat", json={"role": "interviewer"}
@@ -160,6 +169,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         assert client.get(f"/api/workshops/{seeded.workshop.id}", headers=bearer).ok
         for code in seeded.workshop.join_codes:
             assert client.get(f"/api/tables/{code}").ok
+        assert client.get(f"/f/{seeded.workshop.facilitator_token}/summary.json").ok
+        assert client.get(f"/s/{seeded.workshop.share_token}/summary.json").ok
     yield seeded
     # Stop the lifespan (clock keeper, hub, engine) before the database file goes away.
     asgi.shutdown_lifespans()
@@ -176,6 +187,12 @@ def with_real_identifiers(case: schemathesis.Case, seeded: Seeded) -> schemathes
         if case.method.upper() == "DELETE":
             workshop = new_workshop(seeded.app)
         path_parameters["workshop_id"] = workshop.id
+    if "share_id" in path_parameters:
+        path_parameters["share_id"] = workshop.share_id
+    if "token" in path_parameters:
+        # A page's JSON twin: the link it lives under, a share link's or the facilitator's.
+        shared = case.operation.path.startswith("/s/")
+        path_parameters["token"] = workshop.share_token if shared else workshop.facilitator_token
     if "code" in path_parameters:
         # Which table follows from the generated value, so that every table gets requests.
         index = len(str(path_parameters["code"])) % len(workshop.join_codes)

@@ -275,7 +275,10 @@ def _every_route(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
 
 # Deleting is what an expired workshop is waiting for: the facilitator may do it at once.
 STILL_ALLOWED = {("POST", "/f/{token}/delete"), ("DELETE", "/api/workshops/{workshop_id}")}
-API_BODIES = {"/api/tables/{code}/seat": {"role": "observer"}}
+API_BODIES = {
+    "/api/tables/{code}/seat": {"role": "observer"},
+    "/api/workshops/{workshop_id}/retention": {"days": 30},
+}
 
 
 def test_a_workshop_past_its_deletion_date_is_refused_everywhere_at_once(
@@ -325,7 +328,8 @@ def test_a_workshop_past_its_deletion_date_is_refused_everywhere_at_once(
             if not path.startswith("/api/"):
                 options: dict[str, object] = {"data": form(phone)} if method == "POST" else {}
             else:
-                options = {"json": API_BODIES.get(route.path, {})} if method == "POST" else {}
+                body = method in ("POST", "PUT")
+                options = {"json": API_BODIES.get(route.path, {})} if body else {}
             response = phone.request(
                 method, path, headers={"authorization": f"Bearer {token}"}, **options
             )

@@ -31,7 +31,7 @@ from app.security import KeyedLimiter, client_key, same_origin
 from app.tables.live_state import LiveTables, SeatGone
 from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
-from app.tables.service import now_ms, snapshot, table_summary
+from app.tables.service import dashboard_tables, now_ms, snapshot
 from app.web import translate
 from app.workshops.frozen import workshop_deck
 from app.workshops.retention import is_expired
@@ -370,8 +370,7 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
     def dashboard_snapshot() -> str:
         with Session(engine) as session:
             assert workshop is not None
-            tables = [table_summary(session, t) for t in tables_of(session, workshop)]
-            session.commit()  # interviews created on first look are kept
+            tables = dashboard_tables(session, tables_of(session, workshop))
         return p.dump(p.Dashboard(tables=tables))
 
     async def on_text(raw: str, outbox: Subscription) -> None:

@@ -7,6 +7,7 @@ sees live tables and manages share links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -113,7 +114,8 @@ def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
     tables, round_, sort, reference = query.tables, query.round_, query.sort, query.reference
     numbers: set[int] = set()
     for value in tables:
-        if not value.isdigit() or not 1 <= int(value) <= workshop.table_count:
+        # ASCII digits only, and few: "²" is a digit to str.isdigit, but not to int().
+        if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= workshop.table_count:
             raise Refusal(
                 "bad_filter",
                 "There is no table %(table)s in this workshop.",
@@ -216,6 +218,15 @@ def _page(
     return viewer, _summary_context(viewer, record, workshop_deck(session, workshop), asked)
 
 
+def _sharing_and_privacy(session: Session, viewer: Viewer) -> dict[str, object]:
+    """The summary's last sections: share links (the facilitator's only) and the deletion date."""
+    return {
+        "shares": shares_of(session, viewer.workshop) if viewer.facilitator else [],
+        "delete_on": deletion_date(viewer.workshop),
+        "retention_choices": RETENTION_CHOICES,
+    }
+
+
 @_both("/summary", response_class=HTMLResponse)
 def summary_page(
     token: str,
@@ -227,13 +238,9 @@ def summary_page(
 ) -> HTMLResponse:
     viewer, context = _page(token, request, session, query, pictures=False)
     workshop = viewer.workshop
-    shares = shares_of(session, workshop) if viewer.facilitator else []
-    context |= {
-        "shares": shares,
+    context |= _sharing_and_privacy(session, viewer) | {
         "new_share": new_share if viewer.facilitator and new_share else "",
         "base_url": str(request.base_url).rstrip("/"),
-        "delete_on": deletion_date(workshop),
-        "retention_choices": RETENTION_CHOICES,
     }
     return pages.render(
         request, "summary.html", context, request_language(request, workshop.language)
@@ -253,15 +260,27 @@ def plenary_page(
     return pages.render(request, "plenary.html", context, language)
 
 
+def _report_context(
+    viewer: Viewer, session: Session
+) -> tuple[WorkshopRecord, Deck, dict[str, object]]:
+    """What the report shows (the page, the PDF and report.json): the whole workshop."""
+    # The report draws each board from its cards (as text), so it needs no kept pictures.
+    record = load_workshop(session, viewer.workshop)
+    deck = workshop_deck(session, viewer.workshop)
+    asked = ChartRequest(Filter(), "category", reference=True)
+    context = _summary_context(viewer, record, deck, asked)
+    # Interviews with something to show: cards on the board or a note written.
+    context["interviews"] = [
+        i for i in record.interviews if i.cards or any(t.strip() for t in i.notes.values())
+    ]
+    return record, deck, context
+
+
 def _report(
     pages: Pages, request: Request, viewer: Viewer, session: Session, pdf: bool
 ) -> tuple[HTMLResponse, WorkshopRecord]:
     workshop = viewer.workshop
-    # The report draws each board from its cards (as text), so it needs no kept pictures.
-    record = load_workshop(session, workshop)
-    deck = workshop_deck(session, workshop)
-    asked = ChartRequest(Filter(), "category", reference=True)
-    context = _summary_context(viewer, record, deck, asked)
+    record, deck, context = _report_context(viewer, session)
     overall = context["overall"]
     assert isinstance(overall, Chart)
     context |= {
@@ -270,10 +289,6 @@ def _report(
         "chart_labels": chart_labels(record, deck, overall),
         "chart_grid": chart_html.grid(),
         "pdf_name": file_name(record, "report", "pdf"),
-        # Interviews with something to show: cards on the board or a note written.
-        "interviews": [
-            i for i in record.interviews if i.cards or any(t.strip() for t in i.notes.values())
-        ],
     }
     # The report speaks the workshop's language: it is handed on as it is.
     return pages.render(request, "report.html", context, workshop.language), record

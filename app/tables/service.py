@@ -360,3 +360,10 @@ def table_summary(session: Session, table: WorkshopTable) -> p.TableSummary:
         # Has the reporter written anything yet (the observer's reflection aside)?
         recorded=any(notes[f].strip() for f in NOTE_FIELDS if f != "reflection"),
     )
+
+
+def dashboard_tables(session: Session, tables: Iterable[WorkshopTable]) -> list[p.TableSummary]:
+    """A workshop's tables as the dashboard shows them (its socket and the workshop's JSON)."""
+    summaries = [table_summary(session, table) for table in tables]
+    session.commit()  # interviews created on first look are kept
+    return summaries

@@ -54,6 +54,20 @@ def check_kept(workshop: Workshop) -> Workshop:
     return workshop
 
 
+def change_retention(session: Session, workshop: Workshop, days: int) -> None:
+    """Keep the workshop for `days` after its date (the summary's form and the API)."""
+    workshop.retention_days = days
+    if is_expired(workshop):  # that is "delete now", which asks for a confirmation of its own
+        session.rollback()
+        raise Refusal(
+            "retention_past",
+            "With this period the workshop would be past its deletion date: delete it instead.",
+            status=422,
+        )
+    session.add(workshop)
+    session.commit()
+
+
 def _delete_rows(session: Session, workshop_id: str) -> None:
     session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
     forget_copy(workshop_id)

@@ -38,7 +38,7 @@ from app.workshops.frozen import workshop_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
-from app.workshops.retention import check_kept, delete_workshop, is_expired
+from app.workshops.retention import change_retention, check_kept, delete_workshop
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
 from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
 
@@ -191,25 +191,30 @@ def workshop_page(
 ) -> HTMLResponse:
     workshop = _facilitator_workshop(session, token)
     language = request_language(request, workshop.language)
-    base = base_url(settings)
-    info = describe(workshop, tables_of(session, workshop), base)
-    reachability = phone_reachability(base)
-    listens_locally = settings.host in ("127.0.0.1", "localhost", "::1")
+    context = workshop_context(session, settings, workshop, language)
     return pages.render(
         request,
         "workshop.html",
-        {
-            "workshop": workshop,
-            "info": info,
-            "token": token,
-            "base": base,
-            "reachability": reachability,
-            "listens_locally": listens_locally and reachability.ok and not settings.public_url,
-            "deck_title": workshop_deck(session, workshop, language).title,
-            "format_code": format_join_code,
-        },
+        context | {"token": token, "format_code": format_join_code},
         language,
     )
+
+
+def workshop_context(
+    session: Session, settings: Settings, workshop: Workshop, language: str
+) -> dict[str, object]:
+    """What the workshop page shows (its JSON twin too, app/workshops/api.py), but live state."""
+    base = base_url(settings)
+    reachability = phone_reachability(base)
+    listens_locally = settings.host in ("127.0.0.1", "localhost", "::1")
+    return {
+        "workshop": workshop,
+        "info": describe(workshop, tables_of(session, workshop), base),
+        "base": base,
+        "reachability": reachability,
+        "listens_locally": listens_locally and reachability.ok and not settings.public_url,
+        "deck_title": workshop_deck(session, workshop, language).title,
+    }
 
 
 @router.get("/f/{token}/cards", response_class=HTMLResponse, include_in_schema=False)
@@ -328,16 +333,7 @@ def form_retention(
     session: SessionDep,
     days: Annotated[int, Form(ge=1, le=365)] = RETENTION_DAYS,
 ) -> RedirectResponse:
-    workshop = _facilitator_workshop(session, token)
-    workshop.retention_days = days
-    if is_expired(workshop):  # that is "delete now", which asks for a confirmation of its own
-        raise Refusal(
-            "retention_past",
-            "With this period the workshop would be past its deletion date: delete it instead.",
-            status=422,
-        )
-    session.add(workshop)
-    session.commit()
+    change_retention(session, _facilitator_workshop(session, token), days)
     return RedirectResponse(f"/f/{token}/summary#privacy", status_code=303)
 
 
