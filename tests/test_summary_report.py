@@ -352,3 +352,39 @@ def test_the_json_figures_are_the_charts(replay_client: tuple[TestClient, str]) 
         12,
         54,
     )
+
+
+# --- 9. speed: the cycle collector rests while the report is typeset ------------------
+
+
+def test_the_cycle_collector_is_paused_while_typesetting_and_back_after_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from app.summary import converters
+
+    seen: list[bool] = []
+
+    def typeset(html: str) -> bytes:
+        seen.append(gc.isenabled())
+        if html == "inner":  # a second report made meanwhile, as by another request
+            return b"%PDF"
+        converters.pdf_from_html("inner")
+        seen.append(gc.isenabled())  # the inner one ended: still off, this one is not done
+        raise RuntimeError("the layout failed")
+
+    monkeypatch.setattr(converters, "_typeset", typeset)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        converters.pdf_from_html("outer")
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+
+    gc.disable()  # a process that runs without the collector keeps running without it
+    try:
+        monkeypatch.setattr(converters, "_typeset", lambda html: b"%PDF")
+        converters.pdf_from_html("<p>x</p>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
