@@ -299,3 +299,19 @@ def test_the_page_shows_a_broken_file_s_problem_in_the_facilitator_s_language(
     assert response.status_code == 422
     assert "home.csv, rij 3" in response.text and "moet beginnen met" in response.text
     assert count(client, "workshop") == 0
+
+
+def test_a_5_mb_upload_on_the_page_is_refused_and_nothing_is_created(client: TestClient) -> None:
+    big = io.BytesIO(b"category,code,title,subtitle\n" + b"A,A1,x,y\n" * 600_000)
+    response = post_form(client, {}, [("deck_file", ("big.csv", big, "text/csv"))])
+    assert response.status_code == 422
+    assert f"larger than {MAX_FILE_BYTES // 1024} KB" in response.text
+    assert count(client, "workshop") == 0
+
+
+def test_a_5_mb_deck_through_the_api_is_refused(client: TestClient) -> None:
+    deck = broken(lambda d: d["categories"][0]["factors"][0].update(subtitle="x" * 5_000_000))
+    response = create(client, own_deck=[deck])
+    assert response.status_code == 422
+    assert "at most 200 characters" in response.json()["error"]["message"]
+    assert count(client, "workshop") == 0
