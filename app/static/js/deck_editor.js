@@ -8,8 +8,8 @@ const editButton = document.getElementById("deck-edit");
 const editor = document.getElementById("deck-editor");
 const field = document.getElementById("own_deck");
 const ownChoice = document.getElementById("deck-own");
-const decks = JSON.parse(document.getElementById("editor-decks").textContent);
-const words = JSON.parse(document.getElementById("editor-words").textContent);
+const decks = JSON.parse(document.getElementById("editor-decks").dataset.json);
+const words = JSON.parse(document.getElementById("editor-words").dataset.json);
 
 let deck = null;
 let edited = false;
