@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, expect
 from tests.browser import (
     CHROMIUM,
     AppServer,
+    axe_violations,
     launched_chromium,
     person,
     screenshot,
@@ -51,6 +52,7 @@ def test_an_edited_deck_reaches_the_phones(server: AppServer, browser: Browser) 
     expect(preview.locator(".card-title").first).to_have_text("A quiet room")
     expect(preview.locator(".hand-cat").first).to_contain_text("The home")
     screenshot(page, "deck-editor-laptop")
+    assert axe_violations(page, "editor") == []
     phone = person(browser, server.base, "phone", phone=True)
     phone.page.goto("/?lang=en")
     phone.page.click("#deck-edit")
