@@ -90,7 +90,8 @@ def test_a_workshop_plays_with_its_own_deck(client: TestClient) -> None:
     assert data["interviews"][0]["cards"][0]["factor_title"] == "Children at home"
     assert "Children at home" in client.get(f"/f/{token}/placements.csv").text
     assert client.get(f"/f/{token}/workshop.xlsx").status_code == 200
-    assert "Children at home" in client.get(f"/f/{token}/report.html").text
+    report = client.get(f"/f/{token}/report.html?lang=en").text
+    assert "Children at home" in report and "N=24" not in report  # no research figures
 
 
 def test_the_deck_downloads_as_a_file_that_creates_the_same_workshop(client: TestClient) -> None:
