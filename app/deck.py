@@ -16,11 +16,11 @@ import sys
 import types
 import typing
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import yaml
 from pydantic import (
@@ -31,6 +31,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from app.i18n import N_
 
 __all__ = [
     "Card",
@@ -69,6 +71,20 @@ class _Schema(BaseModel):
     _derived_fields: ClassVar[frozenset[str]] = frozenset()
 
 
+# A problem as an English message id and its parameters: translated where it is shown to a
+# facilitator (app.deck_files), printed as it is for whoever edits cards/.
+Problem = tuple[str, dict[str, Any]]
+
+
+def _problem(template: str, **params: Any) -> Problem:
+    return template, params
+
+
+def _text(problem: Problem) -> str:
+    template, params = problem
+    return template % params if params else template
+
+
 class _RuleViolation(ValueError):
     """A rule that spans fields, raised from a validator with the exact location.
 
@@ -76,10 +92,11 @@ class _RuleViolation(ValueError):
     offending key's line although the validator runs on the whole model.
     """
 
-    def __init__(self, loc: Loc, message: str) -> None:
-        super().__init__(f"{_dotted(loc)}: {message}" if loc else message)
+    def __init__(self, loc: Loc, problem: Problem | str) -> None:
+        self.problem: Problem = (problem, {}) if isinstance(problem, str) else problem
         self.loc = loc
-        self.message = message
+        self.message = _text(self.problem)
+        super().__init__(f"{_dotted(loc)}: {self.message}" if loc else self.message)
 
 
 class Factor(_Schema):
@@ -164,21 +181,29 @@ class Deck(_Schema):
 
     @model_validator(mode="after")
     def _check_rules(self) -> Self:
-        for loc, message in self._problems():
-            raise _RuleViolation(loc, message)
+        for loc, problem in self._problems():
+            raise _RuleViolation(loc, problem)
         return self
 
-    def _problems(self) -> Iterator[tuple[Loc, str]]:
+    def _problems(self) -> Iterator[tuple[Loc, Problem]]:
         category_at: dict[str, int] = {}
         factor_at: dict[str, str] = {}  # code -> where it first appears
 
-        def duplicate(code: str) -> str:
-            return f"duplicate factor code {code!r} (also {factor_at[code]})"
+        def duplicate(code: str) -> Problem:
+            return _problem(
+                N_("duplicate factor code %(code)r (also %(where)s)"),
+                code=code,
+                where=factor_at[code],
+            )
 
         for i, category in enumerate(self.categories):
             if category.code in category_at:
-                first = category_at[category.code]
-                message = f"duplicate category code {category.code!r} (also categories[{first}])"
+                first = f"categories[{category_at[category.code]}]"
+                message = _problem(
+                    N_("duplicate category code %(code)r (also %(where)s)"),
+                    code=category.code,
+                    where=first,
+                )
                 yield ("categories", i, "code"), message
             category_at.setdefault(category.code, i)
             for j, factor in enumerate(category.factors):
@@ -187,29 +212,42 @@ class Deck(_Schema):
                     yield (*loc, "code"), duplicate(factor.code)
                 factor_at.setdefault(factor.code, _dotted(loc))
                 if not factor.code.startswith(category.code) or factor.code == category.code:
-                    message = (
-                        f"factor code {factor.code!r} must start with its category code "
-                        f"{category.code!r}, e.g. {category.code + '1'!r}"
+                    message = _problem(
+                        N_(
+                            "factor code %(code)r must start with its category code "
+                            "%(category)r, e.g. %(example)r"
+                        ),
+                        code=factor.code,
+                        category=category.code,
+                        example=category.code + "1",
                     )
                     yield (*loc, "code"), message
                 if factor.category != category.code:
-                    message = (
-                        f"{factor.category!r} contradicts the enclosing category "
-                        f"{category.code!r}; leave the key out"
+                    message = _problem(
+                        N_(
+                            "%(given)r contradicts the enclosing category %(code)r; leave the key out"
+                        ),
+                        given=factor.category,
+                        code=category.code,
                     )
                     yield (*loc, "category"), message
                 if factor.blank:
-                    yield (*loc, "blank"), "only the deck's own blank card can be blank"
+                    yield (
+                        (*loc, "blank"),
+                        _problem(N_("only the deck's own blank card can be blank")),
+                    )
         if self.blank is not None:
             if self.blank.code in factor_at:
                 yield ("blank", "code"), duplicate(self.blank.code)
             if self.blank.category:
-                yield ("blank", "category"), "the blank card has no category; leave the key out"
+                message = _problem(N_("the blank card has no category; leave the key out"))
+                yield ("blank", "category"), message
             if not self.blank.blank:
-                yield ("blank", "blank"), "the blank card must be blank; leave the key out"
+                message = _problem(N_("the blank card must be blank; leave the key out"))
+                yield ("blank", "blank"), message
         yield from self._type_problems(factor_at)
 
-    def _type_problems(self, factor_at: dict[str, str]) -> Iterator[tuple[Loc, str]]:
+    def _type_problems(self, factor_at: dict[str, str]) -> Iterator[tuple[Loc, Problem]]:
         """Conversion types, if given, put every factor (not the blank card) in exactly one."""
         if not self.conversion_types:
             return
@@ -218,13 +256,21 @@ class Deck(_Schema):
             for j, code in enumerate(kind.factors):
                 loc: Loc = ("conversion_types", i, "factors", j)
                 if code not in factor_at:
-                    yield loc, f"{code!r} is not a factor of this deck"
+                    yield loc, _problem(N_("%(code)r is not a factor of this deck"), code=code)
                 elif code in typed:
-                    yield loc, f"factor {code!r} already has a type ({typed[code]})"
+                    yield (
+                        loc,
+                        _problem(
+                            N_("factor %(code)r already has a type (%(type)s)"),
+                            code=code,
+                            type=typed[code],
+                        ),
+                    )
                 typed.setdefault(code, kind.code)
         untyped = [code for code in factor_at if code not in typed]
         if untyped:
-            yield ("conversion_types",), f"factors without a type: {', '.join(untyped)}"
+            message = _problem(N_("factors without a type: %(codes)s"), codes=", ".join(untyped))
+            yield ("conversion_types",), message
 
     def factors(self) -> list[Factor]:
         """Every factor in deck order, the blank card last."""
@@ -321,13 +367,27 @@ class Script(_Schema):
 
 
 class DeckError(Exception):
-    """A problem in ``cards/``, located as precisely as the YAML allows."""
+    """A problem in ``cards/`` (or an uploaded deck), located as precisely as the file allows.
 
-    def __init__(self, path: Path, line: int | None, location: str, message: str) -> None:
+    ``problem`` is the message as an English message id and its parameters, and ``kind``
+    pydantic's error type where pydantic found it: app.deck_files translates from them.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        line: int | None,
+        location: str,
+        message: str,
+        problem: Problem | None = None,
+        kind: str = "",
+    ) -> None:
         self.path = path
         self.line = line
         self.location = location
         self.message = message
+        self.problem: Problem = problem or (message, {})
+        self.kind = kind
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -479,6 +539,12 @@ def _parse(path: Path) -> _Source:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DeckError(path, None, "", f"not UTF-8 text ({exc.reason})") from None
+    return parse_text(path, text)
+
+
+def parse_text(path: Path, text: str, *, aliases: bool = True) -> _Source:
+    """Parse one file's text (``path`` names it in messages). ``aliases=False`` refuses
+    YAML anchors and aliases, which can make a small upload expand into a huge document."""
     try:
         # compose gives the node tree with line marks; safe_load gives the plain data.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -494,9 +560,31 @@ def _parse(path: Path) -> _Source:
         raise DeckError(path, line, "", f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise DeckError(path, None, "", f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise DeckError(path, None, "", "invalid YAML: nested too deeply") from None
+    if not aliases:
+        _refuse_aliases(path, root)
     source = _Source(path=path, data=data, root=root)
     _check_duplicate_keys(source, root, ())
     return source
+
+
+def _refuse_aliases(path: Path, root: yaml.Node | None) -> None:
+    """An alias is the same node reached twice: found in one pass, before anything walks
+    the tree as a tree (which an alias bomb would make exponential)."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            line = node.start_mark.line + 1
+            message = N_("anchors and aliases (& and *) are not allowed here; write the values out")
+            raise DeckError(path, line, "", message, (message, {}))
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _check_duplicate_keys(source: _Source, node: yaml.Node | None, loc: Loc) -> None:
@@ -522,31 +610,54 @@ def _check_duplicate_keys(source: _Source, node: yaml.Node | None, loc: Loc) -> 
 
 
 def _validate(source: _Source, model: type[Deck] | type[Script]) -> Deck | Script:
+    if model is Deck:
+        return validate(source.path, source.data, Deck, source.line)
+    return validate(source.path, source.data, Script, source.line)
+
+
+M = TypeVar("M", Deck, Script)
+
+
+def validate(path: Path, data: Any, model: type[M], line_of: Callable[[Loc], int | None]) -> M:
+    """``data`` as a ``model``, or the DeckError of its earliest problem (``line_of`` finds
+    the line, or row, of a location in whatever the data was read from)."""
     try:
-        return model.model_validate(source.data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(source, model, error) for error in exc.errors()]
+        problems = [_describe(line_of, model, error) for error in exc.errors()]
     # Report the earliest problem in the file; file-wide ones (no line) come first.
-    line, loc, message = min(problems, key=lambda p: -1 if p[0] is None else p[0])
-    raise DeckError(source.path, line, _dotted(loc), message)
+    line, loc, message, problem, kind = min(problems, key=lambda p: -1 if p[0] is None else p[0])
+    raise DeckError(path, line, _dotted(loc), message, problem, kind)
 
 
-def _describe(source: _Source, model: type[BaseModel], error: Any) -> tuple[int | None, Loc, str]:
+def _describe(
+    line_of: Callable[[Loc], int | None], model: type[BaseModel], error: Any
+) -> tuple[int | None, Loc, str, Problem, str]:
     loc: Loc = tuple(error["loc"])
     message: str = error["msg"]
-    cause = error.get("ctx", {}).get("error")
+    kind: str = error["type"]
+    params: dict[str, Any] = dict(error.get("ctx") or {})
+    problem: Problem | None = None
+    cause = params.get("error")
     if isinstance(cause, _RuleViolation):
-        loc, message = (*loc, *cause.loc), cause.message
+        loc, message, problem, kind = (*loc, *cause.loc), cause.message, cause.problem, ""
     elif error["type"].endswith(("_type", "_parsing", "literal_error")) and not isinstance(
         error.get("input"), dict | list
     ):
         message += f", got {error['input']!r}"
+        params["input"] = error["input"]
     elif error["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
+        template = N_("unknown key %(key)r")
         message = f"unknown key {loc[-1]!r}"
         if allowed:
+            template = N_("unknown key %(key)r; expected one of: %(keys)s")
             message += f"; expected one of: {', '.join(allowed)}"
-    return source.line(loc), loc, message
+        problem = (template, {"key": loc[-1], "keys": ", ".join(allowed)})
+    if problem is None:
+        # Pydantic's own message; app.deck_files words the common kinds itself (with params).
+        problem = (message, params)
+    return line_of(loc), loc, message, problem, kind
 
 
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:

@@ -146,12 +146,20 @@ def install_error_pages(app: FastAPI) -> None:
     """Refusals become a JSON error for programs and a page in the user's language for people."""
 
     def respond(
-        request: Request, status: int, code: str, message: str, params: dict[str, object]
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        params: dict[str, object],
+        details: list[tuple[str, str]] | None = None,
     ) -> Response:
         language = request_language(request)
         human = translate(language, message, params)
         if _wants_json(request):
-            return JSONResponse({"error": {"code": code, "message": human}}, status_code=status)
+            error: dict[str, object] = {"code": code, "message": human}
+            if details:
+                error["details"] = [{"field": f, "problem": p} for f, p in details]
+            return JSONResponse({"error": error}, status_code=status)
         pages: Pages = request.app.state.pages
         return pages.render(
             request,
@@ -165,7 +173,9 @@ def install_error_pages(app: FastAPI) -> None:
     async def on_refusal(request: Request, refusal: Refusal) -> Response:
         if refusal.code == "unknown_table":
             await request.app.state.join_guard.failed(client_key(request))
-        return respond(request, refusal.status, refusal.code, refusal.message, refusal.params)
+        return respond(
+            request, refusal.status, refusal.code, refusal.message, refusal.params, refusal.details
+        )
 
     @app.exception_handler(TooManyRequests)
     async def on_too_many(request: Request, refused: TooManyRequests) -> Response:

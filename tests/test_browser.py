@@ -136,7 +136,7 @@ def test_a_workshop_played_from_the_start_form_to_the_downloads(
         laptop.locator("#tables").fill("2")
         laptop.locator("#round_minutes").fill("1")
         screenshot(laptop, "game-01-start-form-laptop")
-        laptop.locator('form[action="/workshops"] button[type="submit"]').click()
+        laptop.locator('form[action="/workshops"] button.primary[type="submit"]').click()
         laptop.wait_for_load_state()
         assert re.search(r"/f/[\w-]+$", laptop.url), (
             f"the start form did not lead to the facilitator page: {laptop.url} says "

@@ -6,13 +6,14 @@ import datetime as dt
 import hmac
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Header, Request, Response
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from app.api_errors import errors
-from app.deck import Library
+from app.deck import LANGUAGES, DeckError, Library, deck_data
+from app.deck_files import MAX_CARDS, MAX_FILE_BYTES, deck_yaml
 from app.deps import (
     CreationLimit,
     FormGuard,
@@ -34,13 +35,20 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
-from app.workshops.frozen import workshop_deck
+from app.workshops.frozen import workshop_deck, workshop_kit
+from app.workshops.own_deck import OwnDeck, read_own_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
 from app.workshops.retention import DEFAULT_DAYS as RETENTION_DAYS
 from app.workshops.retention import change_retention, check_kept, delete_workshop
 from app.workshops.schemas import MAX_TABLES, WorkshopCreate, WorkshopOut
-from app.workshops.service import create_workshop, describe, tables_of, workshop_for_token
+from app.workshops.service import (
+    create_workshop,
+    deck_refusal,
+    describe,
+    tables_of,
+    workshop_for_token,
+)
 
 router = APIRouter()
 
@@ -83,6 +91,15 @@ def _start_context(
         "errors": errors,
         "values": values,
         "retention_choices": RETENTION_CHOICES,
+        "max_deck_kb": MAX_FILE_BYTES // 1024,
+        "max_cards": MAX_CARDS,
+        # The editor starts from a deck of cards/: each one, in both languages.
+        "editor_decks": {
+            deck_id: {
+                language: deck_data(library.deck(deck_id, language)) for language in LANGUAGES
+            }
+            for deck_id, _ in _deck_choices(library, language)
+        },
     }
 
 
@@ -121,6 +138,10 @@ def start_workshop(
     language: Annotated[str, Form()] = "nl",
     retention_days: Annotated[str, Form()] = "90",
     admin_token: Annotated[str, Form()] = "",
+    # An own deck (deck=own): uploaded files, or the editor's (or a preview's) JSON.
+    deck_file: Annotated[list[UploadFile] | None, File()] = None,
+    own_deck: Annotated[str, Form(max_length=4 * MAX_FILE_BYTES)] = "",
+    action: Annotated[str, Form(max_length=10)] = "create",
 ) -> Response:
     page_language = request_language(request)
     values = {
@@ -133,22 +154,33 @@ def start_workshop(
         "round_minutes": round_minutes,
         "language": language,
     }
+
+    def again(errors: dict[str, str], own: OwnDeck | None, status: int) -> HTMLResponse:
+        context = _start_context(library, settings, page_language, errors, values)
+        return pages.render(
+            request, "start.html", context | {"own": own}, page_language, status_code=status
+        )
+
+    own = None
+    if deck == "own":
+        own = read_own_deck(deck_file or [], own_deck, language, page_language)
+        values["own_deck"] = own.json
+        if own.problem:
+            return again({"deck": "invalid_deck"}, own, 422)
+        if action == "preview":
+            return again({}, own, 200)
     try:
         check_admin(settings, f"Bearer {admin_token}")
+        fields = {k: v for k, v in values.items() if v != "" and k != "own_deck"}
         data = WorkshopCreate.model_validate(
-            {k: v for k, v in values.items() if v != ""} | {"organisation": organisation or None},
+            fields
+            | {"organisation": organisation or None}
+            | ({"own_deck": own.data, "deck": "own"} if own else {}),
             strict=False,  # a form's fields are text: "12" is twelve tables here
         )
         created = create_workshop(session, data, library, base_url(settings))
     except (ValidationError, Refusal) as problem:
-        errors = _form_errors(problem)
-        return pages.render(
-            request,
-            "start.html",
-            _start_context(library, settings, page_language, errors, values),
-            page_language,
-            status_code=422,
-        )
+        return again(_form_errors(problem), own, 422)
     return RedirectResponse(f"/f/{created.facilitator_token}", status_code=303)
 
 
@@ -214,7 +246,24 @@ def workshop_context(
         "reachability": reachability,
         "listens_locally": listens_locally and reachability.ok and not settings.public_url,
         "deck_title": workshop_deck(session, workshop, language).title,
+        "deck_languages": list(workshop_kit(session, workshop).decks),
     }
+
+
+@router.get("/f/{token}/deck.{language}.yaml", include_in_schema=False)
+def deck_download(token: str, language: str, session: SessionDep) -> Response:
+    """The workshop's deck as the file it can be created from again (the next workshop)."""
+    workshop = _facilitator_workshop(session, token)
+    deck = workshop_kit(session, workshop).decks.get(language)
+    if deck is None:
+        raise Refusal(
+            "no_deck_language", "This workshop's deck is not in that language.", status=404
+        )
+    return Response(
+        deck_yaml(deck),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{deck.id}.{language}.yaml"'},
+    )
 
 
 @router.get("/f/{token}/cards", response_class=HTMLResponse, include_in_schema=False)
@@ -259,8 +308,9 @@ def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Respon
         422,
         429,
         why={
-            422: "The request is not valid (code invalid, with the fields), or names a deck "
-            "that does not exist (code unknown_deck).",
+            422: "The request is not valid (code invalid, with the fields), names a deck "
+            "that does not exist (code unknown_deck), or brings its own deck that cannot be "
+            "used (code invalid_deck: the message and details say where and why).",
             429: "Too many workshops were created from this address: try again after "
             "Retry-After seconds.",
         },
@@ -269,14 +319,21 @@ def qr_code_png(code: str, session: SessionDep, settings: SettingsDep) -> Respon
 )
 def api_create_workshop(
     data: WorkshopCreate,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     library: LibraryDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> WorkshopOut:
-    """Start a workshop. Returns the secret facilitator link and every table's join link."""
+    """Start a workshop. Returns the secret facilitator link and every table's join link.
+
+    With `own_deck` it is played with the facilitator's own deck (nothing is created when
+    that deck cannot be used)."""
     check_admin(settings, authorization)
-    return create_workshop(session, data, library, base_url(settings)).description
+    try:
+        return create_workshop(session, data, library, base_url(settings)).description
+    except DeckError as error:
+        raise deck_refusal(error, request_language(request)) from None
 
 
 @router.get(

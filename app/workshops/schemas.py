@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -48,7 +48,16 @@ class WorkshopCreate(BaseModel):
         min_length=1,
         max_length=40,
         pattern=r"^[a-z0-9][a-z0-9_-]*$",
-        description="a deck in cards/ (llo); another answers 422 unknown_deck",
+        description="a deck in cards/ (llo); another answers 422 unknown_deck. "
+        "Ignored when own_deck is given",
+    )
+    own_deck: list[dict[str, Any]] | None = Field(
+        None,
+        min_length=1,
+        max_length=2,
+        description="the facilitator's own deck instead of a deck in cards/: one deck per "
+        "language, each with the keys of a deck file (README, Decks); the workshop's "
+        "language must be one of them. A deck that cannot be used answers 422 invalid_deck",
     )
     round_minutes: int = Field(15, ge=1, le=60, strict=True)
     language: Literal["nl", "en"] = "nl"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.deck import Library
+from app.deck import Deck, DeckError, Library
+from app.deck_files import own_decks, problem_text, read_data
 from app.game.refusal import Refusal
 from app.models import Interview, Workshop, WorkshopTable
 from app.tokens import hash_token, new_join_code, new_token
@@ -23,9 +24,14 @@ class Created:
     description: WorkshopOut  # the answer, made before the workshop is committed
 
 
-def create_workshop(
-    session: Session, data: WorkshopCreate, library: Library, base_url: str
-) -> Created:
+def chosen_decks(data: WorkshopCreate, library: Library) -> dict[str, Deck]:
+    """The decks the workshop is to be played with, by language.
+
+    Raises DeckError for an own deck that cannot be used (the caller words it in the
+    facilitator's language: app.deck_files.problem_text)."""
+    if data.own_deck is not None:
+        decks = [read_data(deck, i) for i, deck in enumerate(data.own_deck)]
+        return own_decks(decks, data.language)
     try:
         # Workshops play with a factor deck; the outcome deck goes beside it, never instead.
         if library.deck(data.deck, data.language).kind != "factors":
@@ -34,6 +40,26 @@ def create_workshop(
         raise Refusal(
             "unknown_deck", "There is no deck called %(deck)s.", {"deck": data.deck}, 422
         ) from None
+    return library_decks(library, data.deck)
+
+
+def deck_refusal(error: DeckError, language: str) -> Refusal:
+    """An own deck's problem as the API's 422, worded in ``language``."""
+    problem = problem_text(error, language)
+    field = ".".join(part for part in (error.path.name, error.location) if part)
+    return Refusal(
+        "invalid_deck",
+        "This deck cannot be used: %(problem)s",
+        {"problem": problem},
+        422,
+        details=[(field or "own_deck", problem)],
+    )
+
+
+def create_workshop(
+    session: Session, data: WorkshopCreate, library: Library, base_url: str
+) -> Created:
+    decks = chosen_decks(data, library)
     token = new_token()
     workshop = Workshop(
         id=new_token()[:12],
@@ -41,7 +67,7 @@ def create_workshop(
         date=data.date,
         organisation=data.organisation,
         table_count=data.tables,
-        deck_id=data.deck,
+        deck_id=decks[data.language].id,
         round_minutes=data.round_minutes,
         language=data.language,
         retention_days=data.retention_days,
@@ -57,7 +83,7 @@ def create_workshop(
         tables.append(table)
     session.flush()
     # What it is played with is kept with it: cards/ may change, this workshop won't.
-    store_copy(session, workshop, copy_content(library_decks(library, data.deck), library))
+    store_copy(session, workshop, copy_content(decks, library))
     # Round 1's interview exists from the start, so that nobody looking at a table (a phone's
     # snapshot, the dashboard, in another process) has to create it and race another.
     for table in tables:
