@@ -27,8 +27,10 @@ import contextlib
 import http.cookiejar
 import json
 import math
+import os
 import random
 import re
+import resource
 import sys
 import time
 import uuid
@@ -42,6 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
@@ -194,6 +197,9 @@ class Load:
 
     async def open_socket(self, url: str, cookie: str | None = None) -> ClientConnection:
         headers = {"Cookie": f"ks_device={cookie}"} if cookie else None
+        # As every browser offers it: "permessage-deflate; client_max_window_bits", nothing
+        # else; the server picks its windows (uvicorn answers 12 bits, memLevel 5).
+        deflate = [ClientPerMessageDeflateFactory()] if self.o.compression == "deflate" else []
         return await asyncio.wait_for(
             connect(
                 url,
@@ -203,7 +209,8 @@ class Load:
                 close_timeout=2,
                 ping_interval=None,  # the app's own ping is a message; keep the wire quiet
                 max_size=2**22,
-                compression=None,  # phones' browsers may deflate; uvicorn's default does not
+                compression=None,
+                extensions=deflate,
             ),
             60,
         )
@@ -445,6 +452,45 @@ class Load:
         for task in self.receivers:
             task.cancel()
 
+    async def delete_workshops(self) -> int:
+        """Delete every workshop this run made, as the facilitator does at the end; how many."""
+        deleted = 0
+        async with self.http(self.urls[0]) as http:
+            for workshop in self.workshops:
+                # A 100-table workshop is thousands of rows, overwritten (secure_delete).
+                response = await http.delete(
+                    f"/api/workshops/{workshop['id']}",
+                    headers={"Authorization": f"Bearer {self.token(workshop)}"},
+                    timeout=300,
+                )
+                deleted += response.status_code == 204
+        return deleted
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (spawned servers
+    inherit it): 5 000 phones are 5 000 sockets here and 5 000 in the server. Returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 1_048_576 if hard == resource.RLIM_INFINITY else hard
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+async def settled_rss(memory: MemorySampler, within: float, every: float = 1.0) -> int:
+    """The servers' RSS once it stops falling (two samples in a row within 1 MB), or after
+    `within` seconds: freed memory leaves a process a moment after the sockets close."""
+    deadline = time.monotonic() + within
+    last = memory.sample()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(every)
+        now = memory.sample()
+        if abs(now - last) < 2**20:
+            return now
+        last = now
+    return last
+
 
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (not idle, not waiting for I/O)."""
@@ -579,6 +625,11 @@ async def run_load(
             expirer.cancel()
         await load.close()
         peak = memory.stop() if memory else None
+        if memory and o.after_leave > 0 and load.workshops:
+            # Everyone has gone: the sockets are closed, now the workshops are deleted.
+            result["rss_left_mb"] = round(await settled_rss(memory, o.after_leave) / 2**20, 1)
+            result["workshops_deleted"] = await load.delete_workshops()
+            result["rss_after_mb"] = round(await settled_rss(memory, o.after_leave) / 2**20, 1)
         if spawned is not None:
             await asyncio.to_thread(spawned.stop)
     s = load.stats
@@ -601,11 +652,17 @@ async def run_load(
         "skipped_stale": s.skipped,
         "peak_rss_mb": round(peak / 2**20, 1) if peak else None,
         "generator_cpu": round(cpu_generator / wall, 2),
+        # Server CPU per command sent while sending (warm-up included), in ms.
+        "server_cpu_ms_per_move": round(1000 * cpu_server / s.sent, 3)
+        if cpu_server is not None and s.sent
+        else None,
+        "compression": o.compression,
         "server_cpu": round(cpu_server / wall, 2) if cpu_server is not None else None,
         "max_send_lag_ms": round(s.max_send_lag * 1000, 1),
         # Everything else this machine ran meanwhile (other people's jobs skew the figures).
         "other_cpu": round(max(0.0, cpu_machine - cpu_generator - (cpu_server or 0.0)) / wall, 2),
     }
+    result["load_average"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     if result["generator_cpu"] > 0.85:
         result["warning"] = (
             "the load generator used most of a core: its own delays are in these figures"
@@ -647,10 +704,19 @@ def describe(result: dict[str, Any]) -> str:
         f"  errors       {errors}; timeouts {result['timeouts']};"
         f" disconnects {result['disconnects']}; skipped {result['skipped_stale']}",
         f"  server RSS   idle {result['rss_idle_mb']} MB, connected"
-        f" {result['rss_connected_mb']} MB, peak {result['peak_rss_mb']} MB",
-        f"  CPU          server {result['server_cpu']} cores, generator"
-        f" {result['generator_cpu']} cores, others {result['other_cpu']} cores; max send lag {result['max_send_lag_ms']} ms;"
-        f" setup {result['setup_s']} s",
+        f" {result['rss_connected_mb']} MB, peak {result['peak_rss_mb']} MB"
+        + (
+            f"; phones gone {result['rss_left_mb']} MB, workshops deleted"
+            f" {result['rss_after_mb']} MB"
+            if "rss_after_mb" in result
+            else ""
+        ),
+        f"  CPU          server {result['server_cpu']} cores"
+        f" ({result['server_cpu_ms_per_move']} ms per move), generator"
+        f" {result['generator_cpu']} cores, others {result['other_cpu']} cores;"
+        f" max send lag {result['max_send_lag_ms']} ms; setup {result['setup_s']} s",
+        f"  machine      load average {result['load_average']} (1, 5, 15 min) at the end;"
+        f" websocket compression: {result['compression']}",
     ]
     for key in ("warning", "busy_machine"):
         if key in result:
@@ -697,6 +763,20 @@ def parser() -> argparse.ArgumentParser:
         "--busy-retries", type=int, default=2, help="runs again when others used the CPU"
     )
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
+    parse.add_argument(
+        "--compression",
+        choices=("deflate", "none"),
+        default="none",
+        help="deflate: offer permessage-deflate as browsers do (default none)",
+    )
+    parse.add_argument(
+        "--after-leave",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="after the run, close every socket, delete the workshops and report the RSS"
+        " (waiting up to S s for it to settle each time)",
+    )
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     return parse
 
@@ -711,6 +791,7 @@ def run(coroutine: Any, use_uvloop: bool) -> Any:
 
 def main() -> None:
     o = parser().parse_args()
+    raise_open_files_limit()
     if o.target == "ceiling" and (o.spawn != 1 or o.redis_url or o.database_url):
         raise SystemExit("the ceiling is one in-memory process: no --spawn N, database or Redis")
     result = run(run_load_quietly(o), o.uvloop)
