@@ -195,7 +195,17 @@ class Load:
     def token(workshop: dict[str, Any]) -> str:
         return str(workshop["facilitator_url"]).rsplit("/", 1)[-1]
 
-    async def open_socket(self, url: str, cookie: str | None = None) -> ClientConnection:
+    @staticmethod
+    def venue_address(workshop: int) -> tuple[str, int]:
+        """The loopback address a workshop's phones connect from, one per workshop as if each
+        were a venue behind its own NAT: the server caps the sockets per address
+        (SOCKETS_PER_ADDRESS, a full workshop's worth), so 1 000 tables from one address
+        would be refused."""
+        return (f"127.0.{1 + workshop // 250}.{1 + workshop % 250}", 0)
+
+    async def open_socket(
+        self, url: str, cookie: str | None = None, workshop: int = 0
+    ) -> ClientConnection:
         headers = {"Cookie": f"ks_device={cookie}"} if cookie else None
         # As every browser offers it: "permessage-deflate; client_max_window_bits", nothing
         # else; the server picks its windows (uvicorn answers 12 bits, memLevel 5).
@@ -211,6 +221,7 @@ class Load:
                 max_size=2**22,
                 compression=None,
                 extensions=deflate,
+                local_addr=self.venue_address(workshop),
             ),
             60,
         )
@@ -220,7 +231,7 @@ class Load:
 
         async def dashboard(workshop: dict[str, Any]) -> None:
             url = f"{self.ws_urls[0]}/ws/workshops/{workshop['id']}?key={self.token(workshop)}"
-            socket = await self.open_socket(url)
+            socket = await self.open_socket(url, workshop=workshop["_index"])
             first = json.loads(await asyncio.wait_for(socket.recv(), 30))
             assert first["type"] == "dashboard", first
             numbers = {t.number: t for t in self.tables if t.workshop == workshop["_index"]}
@@ -235,7 +246,7 @@ class Load:
             async with limit:
                 ws_url = "ws" + table.url[r].removeprefix("http")
                 socket = await self.open_socket(
-                    f"{ws_url}/ws/tables/{table.code}", table.cookies[role]
+                    f"{ws_url}/ws/tables/{table.code}", table.cookies[role], table.workshop
                 )
                 first = json.loads(await asyncio.wait_for(socket.recv(), 30))
                 assert first["type"] == "snapshot", first
@@ -625,13 +636,17 @@ async def run_load(
             expirer.cancel()
         await load.close()
         peak = memory.stop() if memory else None
-        if memory and o.after_leave > 0 and load.workshops:
-            # Everyone has gone: the sockets are closed, now the workshops are deleted.
-            result["rss_left_mb"] = round(await settled_rss(memory, o.after_leave) / 2**20, 1)
-            result["workshops_deleted"] = await load.delete_workshops()
-            result["rss_after_mb"] = round(await settled_rss(memory, o.after_leave) / 2**20, 1)
-        if spawned is not None:
-            await asyncio.to_thread(spawned.stop)
+        try:
+            if memory and o.after_leave > 0 and load.workshops:
+                # Everyone has gone: the sockets are closed, now the workshops are deleted.
+                left = await settled_rss(memory, o.after_leave)
+                result["rss_left_mb"] = round(left / 2**20, 1)
+                result["workshops_deleted"] = await load.delete_workshops()
+                after = await settled_rss(memory, o.after_leave)
+                result["rss_after_mb"] = round(after / 2**20, 1)
+        finally:
+            if spawned is not None:
+                await asyncio.to_thread(spawned.stop)
     s = load.stats
     ms = [v * 1000 for v in s.latencies]
     result |= {
