@@ -209,7 +209,8 @@ class Load:
         headers = {"Cookie": f"ks_device={cookie}"} if cookie else None
         # As every browser offers it: "permessage-deflate; client_max_window_bits", nothing
         # else; the server picks its windows (uvicorn answers 12 bits, memLevel 5).
-        deflate = [ClientPerMessageDeflateFactory()] if self.o.compression == "deflate" else []
+        # (None, not []: an empty list sends an empty extensions header, refused via nginx.)
+        deflate = [ClientPerMessageDeflateFactory()] if self.o.compression == "deflate" else None
         return await asyncio.wait_for(
             connect(
                 url,
