@@ -22,6 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.db import forget_deleted
 from app.main import create_app
 from app.settings import Settings
+from app.tables.presence import mark_gone
 from app.workshops.retention import delete_workshop, next_sweep_in, purge_expired
 from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
 from tests.seeding import SEED_DATE, seed_workshop
@@ -543,3 +544,35 @@ def test_a_deleted_workshop_leaves_no_kept_table_state_behind(settings: Settings
             assert [t for t in kept if states.get(t) is not None] == []
         assert _kept_tables(client, other)  # another workshop's tables stay kept
         assert client.app.state.live_tables.states.count() == len(_kept_tables(client, other))
+
+
+def test_a_phone_leaving_as_its_workshop_is_deleted_leaves_no_error(client: TestClient) -> None:
+    """The sockets of a workshop close as it is deleted: a seat gone between reading and
+    writing its presence is simply gone, not a traceback (seen in bench/compare.py)."""
+    workshop, _ = seed_workshop(client, {})
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{code}/seat", json={"role": "reporter"})
+    engine = client.app.state.engine
+    with engine.begin() as connection:
+        seat_id = connection.execute(text("SELECT max(id) FROM seat")).scalar_one()
+        connection.execute(
+            text("UPDATE seat SET connected_until_ms = 1 WHERE id = :s"), {"s": seat_id}
+        )
+
+    class Deleting(Session):
+        """The deletion lands just after the seat is read."""
+
+        def get(self, *args: object, **kwargs: object) -> object:
+            found = super().get(*args, **kwargs)  # type: ignore[arg-type]
+            with engine.begin() as other:
+                other.execute(text("DELETE FROM workshop WHERE id = :w"), {"w": workshop["id"]})
+            return found
+
+    with Deleting(engine) as session:
+        mark_gone(session, seat_id)  # raised StaleDataError when it read before writing
+    with engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT connected_until_ms FROM seat WHERE id = :s"), {"s": seat_id}
+        ).all()
+    assert left in ([], [(None,)])  # deleted, or marked away: either way not "connected"
