@@ -492,8 +492,11 @@ def raise_open_files_limit() -> int:
 
 async def settled_rss(memory: MemorySampler, within: float, every: float = 1.0) -> int:
     """The servers' RSS once it stops falling (two samples in a row within 1 MB), or after
-    `within` seconds: freed memory leaves a process a moment after the sockets close."""
+    `within` seconds: freed memory leaves a process a moment after the sockets close (the app
+    gives it back 5 s after the last of a room's sockets closed: app/memory.py), so the
+    first 10 s are always waited."""
     deadline = time.monotonic() + within
+    await asyncio.sleep(min(within, 10.0))
     last = memory.sample()
     while time.monotonic() < deadline:
         await asyncio.sleep(every)
