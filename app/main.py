@@ -20,7 +20,6 @@ from app.assets import StaticAssets
 from app.db import make_engine, migrate
 from app.deck import load_library
 from app.game.refusal import Refusal
-from app.memory import Trimmer
 from app.play.router import DEVICE_COOKIE
 from app.play.router import router as play_router
 from app.play.service import holds_seat
@@ -76,7 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         keeper.cancel()
         sweeper.cancel()
-        app.state.trimmer.cancel()
         await app.state.hub.close()
         await app.state.sockets.aclose()
         app.state.live_tables.close()
@@ -95,7 +93,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
     app.state.live_tables = LiveTables(app.state.engine)
-    app.state.trimmer = Trimmer()
     app.state.pdf_cache = PdfCache()
     # Shared by every process through Redis when REDIS_URL is set (app/rate_limits.py).
     limits = make_storage(settings.redis_url, settings.redis_prefix)

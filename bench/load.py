@@ -492,9 +492,8 @@ def raise_open_files_limit() -> int:
 
 async def settled_rss(memory: MemorySampler, within: float, every: float = 1.0) -> int:
     """The servers' RSS once it stops falling (two samples in a row within 1 MB), or after
-    `within` seconds: freed memory leaves a process a moment after the sockets close (the app
-    gives it back 5 s after the last of a room's sockets closed: app/memory.py), so the
-    first 10 s are always waited."""
+    `within` seconds; the first 10 s are always waited (a process may give memory back a
+    moment after its sockets closed)."""
     deadline = time.monotonic() + within
     await asyncio.sleep(min(within, 10.0))
     last = memory.sample()

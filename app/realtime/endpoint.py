@@ -20,7 +20,6 @@ from sqlmodel import Session
 
 from app.game.refusal import Refusal
 from app.i18n import N_
-from app.memory import Trimmer
 from app.models import Seat
 from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
@@ -71,7 +70,6 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
     locks: TableLocks = websocket.app.state.table_locks
     live: LiveTables = websocket.app.state.live_tables
     sockets: Sockets = websocket.app.state.sockets
-    trimmer: Trimmer = websocket.app.state.trimmer
     if not same_origin(websocket, websocket.app.state.settings.public_url):
         await refuse(websocket, CLOSE_POLICY)
         return
@@ -203,7 +201,6 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         finally:
 
             async def gone() -> None:
-                trimmer.closed()  # a room leaving: its memory goes back to the system
                 # Away only when the seat's last socket closes, in whichever process it was.
                 if await sockets.close(ticket) == 0:
                     await _presence(engine, lambda s: mark_gone(s, seat_id))

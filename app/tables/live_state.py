@@ -34,7 +34,6 @@ from app.game.clock import Clock
 from app.game.permissions import check_board_command, check_note
 from app.game.refusal import Refusal
 from app.game.roles import Role
-from app.memory import release_freed_memory
 from app.models import InterviewNote, Placement, Seat, TableEvent, WorkshopTable, utcnow
 from app.realtime import protocol as p
 from app.tables.prepared import Cursor, Statements
@@ -397,10 +396,8 @@ class LiveTables:
         return self._apply_locked(table_id, seat_id, command, deck)
 
     def forget_workshop(self, workshop_id: str) -> None:
-        """The workshop was deleted: its tables' kept states go with it (see TableStates), and
-        the memory they held goes back to the system (call it off the event loop)."""
-        if self.states.forget_workshop(workshop_id):
-            release_freed_memory()
+        """The workshop was deleted: its tables' kept states go with it (see TableStates)."""
+        self.states.forget_workshop(workshop_id)
 
     def close(self) -> None:
         if self._turn is not None:  # the loop has stopped before the turn's commit ran
