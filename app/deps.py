@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.realtime.hub import Hub
 from app.security import TooManyRequests, check_form, client_key
 from app.settings import Settings
+from app.tables.live_state import LiveTables
 from app.web import Pages
 
 
@@ -41,6 +42,11 @@ def get_hub(request: Request) -> Hub:
     return hub
 
 
+def get_live_tables(request: Request) -> LiveTables:
+    live: LiveTables = request.app.state.live_tables
+    return live
+
+
 # A number in a path is looked up in an INTEGER column: past 32 bits PostgreSQL (and past 64
 # SQLite) fails instead of finding nothing, so every route bounds it first (422 beyond).
 MAX_ROW_NUMBER = 2**31 - 1
@@ -51,6 +57,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 HubDep = Annotated[Hub, Depends(get_hub)]
+LiveTablesDep = Annotated[LiveTables, Depends(get_live_tables)]
 
 
 def form_guard(

@@ -66,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keep_clock(app.state.engine, app.state.hub, app.state.table_locks)
         )
         sweeper = asyncio.create_task(
-            keep_retention(app.state.engine, settings.retention_sweep_seconds)
+            keep_retention(
+                app.state.engine,
+                settings.retention_sweep_seconds,
+                app.state.live_tables.forget_workshop,
+            )
         )
         yield
         keeper.cancel()

@@ -8,8 +8,8 @@ carries the table's whole board, as the real one does, kept as a dict without an
 so the bytes on the wire are about the same. Like the real server, each socket has its own
 queue and writer task, so one slow phone never holds up the others.
 
-It speaks just enough of the HTTP API for bench/load.py: create a workshop, take a seat,
-start a round (a no-op), /healthz.
+It speaks just enough of the HTTP API for bench/load.py: create and delete a workshop, take a
+seat, start a round (a no-op), /healthz.
 
     python bench/ceiling.py --port 8100
 """
@@ -112,6 +112,13 @@ async def take_seat(code: str, request: Request, response: Response) -> dict[str
     table.seats[device] = (next(SEATS), body["role"])
     response.set_cookie("ks_device", device, httponly=True, samesite="lax")
     return {"role": body["role"], "table": table.number, "table_url": f"/t/{code}"}
+
+
+@app.delete("/api/workshops/{workshop_id}", status_code=204)
+async def delete_workshop(workshop_id: str) -> Response:
+    for table in WORKSHOPS.pop(workshop_id).tables:
+        del TABLES[table.code]
+    return Response(status_code=204)
 
 
 @app.post("/api/workshops/{workshop_id}/rounds/{action}")

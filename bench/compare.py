@@ -11,6 +11,12 @@
 
 Each run starts a fresh server (a fresh SQLite file for the app), so steps do not inherit
 the previous step's database.
+
+Issue #18's targets (one process each, both offered permessage-deflate as browsers offer it,
+`--compression deflate`) are printed as PASS/FAIL lines: the app's peak RSS at most
+--rss-target × the ceiling's, its RSS after the phones left and the workshops were deleted
+within --fallback-mb of its idle RSS (`--after-leave S`), and with --ramp its max sustained
+throughput at least --throughput-target × the ceiling's.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +49,12 @@ def options(base: argparse.Namespace, target: str, rate: float, duration: float)
         "setup_concurrency",
         "quiet_wait",
         "busy_retries",
+        "compression",
+        "connect_concurrency",
     ):
         setattr(o, name, getattr(base, name))
     o.target, o.rate, o.duration = target, rate, duration
+    o.after_leave = 0.0 if base.ramp else base.after_leave
     return o
 
 
@@ -141,6 +152,20 @@ def main() -> None:
     parse.add_argument("--quiet-wait", type=float, default=60.0, metavar="S")
     parse.add_argument("--busy-retries", type=int, default=2)
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
+    parse.add_argument("--compression", choices=("deflate", "none"), default="none")
+    parse.add_argument("--connect-concurrency", type=int, default=50)
+    parse.add_argument(
+        "--after-leave",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="then close the sockets, delete the workshops, wait up to S s for the RSS (0: no)",
+    )
+    parse.add_argument("--rss-target", type=float, default=1.2, help="app RSS ≤ this × ceiling's")
+    parse.add_argument("--fallback-mb", type=float, default=50.0, help="after ≤ idle + this")
+    parse.add_argument(
+        "--throughput-target", type=float, default=0.8, help="app ≥ this × ceiling's (--ramp)"
+    )
     parse.add_argument("--ramp", action="store_true", help="find each target's max throughput")
     parse.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
     parse.add_argument("--start-rate", type=float, default=100.0)
@@ -154,6 +179,7 @@ def main() -> None:
     )
     parse.add_argument("--json", action="store_true")
     base = parse.parse_args()
+    load.raise_open_files_limit()
 
     if base.ramp:
         found = {target: ramp(base, target) for target in base.targets}
@@ -163,6 +189,14 @@ def main() -> None:
             "throughput_ratio": ratio(app, ceiling),
             "half_the_ceiling": bool(app and ceiling and app >= ceiling / 2),
         }
+        checks = [
+            verdict(
+                f"max sustained throughput ≥ {base.throughput_target:g} × the ceiling's",
+                summary["throughput_ratio"],
+                lambda r: r >= base.throughput_target,
+                f"app {app} vs ceiling {ceiling} moves/s",
+            )
+        ]
         if base.json:
             print(json.dumps(summary, indent=2))
         else:
@@ -179,6 +213,8 @@ def main() -> None:
                 f"app / ceiling throughput: {summary['throughput_ratio']}"
                 f" — at least half: {summary['half_the_ceiling']}"
             )
+            print(f"load average {load_average()}")
+            print("\n".join(checks))
         return
 
     results = {t: once(base, t, base.rate, base.duration) for t in TARGETS}
@@ -190,14 +226,56 @@ def main() -> None:
             app.get("latency_ms", {}).get("p99"), ceiling.get("latency_ms", {}).get("p99")
         ),
     }
+    summary["rss_ratio"] = ratio(app.get("peak_rss_mb"), ceiling.get("peak_rss_mb"))
+    summary["cpu_per_move_ratio"] = ratio(
+        app.get("server_cpu_ms_per_move"), ceiling.get("server_cpu_ms_per_move")
+    )
+    checks = [
+        verdict(
+            f"peak RSS ≤ {base.rss_target:g} × the ceiling's",
+            summary["rss_ratio"],
+            lambda r: r <= base.rss_target,
+            f"app {app.get('peak_rss_mb')} vs ceiling {ceiling.get('peak_rss_mb')} MB",
+        )
+    ]
+    if base.after_leave > 0:
+        above = (
+            round(app["rss_after_mb"] - app["rss_idle_mb"], 1) if "rss_after_mb" in app else None
+        )
+        checks.append(
+            verdict(
+                f"RSS after the phones left and the workshops were deleted ≤ idle +"
+                f" {base.fallback_mb:g} MB",
+                above,
+                lambda mb: mb <= base.fallback_mb,
+                f"app idle {app.get('rss_idle_mb')} → after {app.get('rss_after_mb')} MB"
+                f" (ceiling {ceiling.get('rss_idle_mb')} → {ceiling.get('rss_after_mb')} MB)",
+            )
+        )
+    summary["checks"] = checks
     if base.json:
         print(json.dumps(summary, indent=2))
     else:
         print(
             f"app / ceiling: throughput {summary['throughput_ratio']},"
-            f" p99 latency {summary['p99_ratio']}×"
+            f" p99 latency {summary['p99_ratio']}×, server CPU per move"
+            f" {summary['cpu_per_move_ratio']}× ({app.get('server_cpu_ms_per_move')} vs"
+            f" {ceiling.get('server_cpu_ms_per_move')} ms)"
             " (same offered rate: throughput is equal while both keep up; see --ramp)"
         )
+        print(f"load average {load_average()}")
+        print("\n".join(checks))
+
+
+def verdict(target: str, value: float | None, met: Callable[[float], bool], detail: str) -> str:
+    """One target as a line: PASS or FAIL, the figure, and what it was made of."""
+    if value is None:
+        return f"FAIL  {target}: not measured ({detail})"
+    return f"{'PASS' if met(value) else 'FAIL'}  {target}: {value} ({detail})"
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":

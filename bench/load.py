@@ -27,8 +27,10 @@ import contextlib
 import http.cookiejar
 import json
 import math
+import os
 import random
 import re
+import resource
 import sys
 import time
 import uuid
@@ -42,6 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
@@ -192,8 +195,22 @@ class Load:
     def token(workshop: dict[str, Any]) -> str:
         return str(workshop["facilitator_url"]).rsplit("/", 1)[-1]
 
-    async def open_socket(self, url: str, cookie: str | None = None) -> ClientConnection:
+    @staticmethod
+    def venue_address(workshop: int) -> tuple[str, int]:
+        """The loopback address a workshop's phones connect from, one per workshop as if each
+        were a venue behind its own NAT: the server caps the sockets per address
+        (SOCKETS_PER_ADDRESS, a full workshop's worth), so 1 000 tables from one address
+        would be refused."""
+        return (f"127.0.{1 + workshop // 250}.{1 + workshop % 250}", 0)
+
+    async def open_socket(
+        self, url: str, cookie: str | None = None, workshop: int = 0
+    ) -> ClientConnection:
         headers = {"Cookie": f"ks_device={cookie}"} if cookie else None
+        # As every browser offers it: "permessage-deflate; client_max_window_bits", nothing
+        # else; the server picks its windows (uvicorn answers 12 bits, memLevel 5).
+        # (None, not []: an empty list sends an empty extensions header, refused via nginx.)
+        deflate = [ClientPerMessageDeflateFactory()] if self.o.compression == "deflate" else None
         return await asyncio.wait_for(
             connect(
                 url,
@@ -203,7 +220,9 @@ class Load:
                 close_timeout=2,
                 ping_interval=None,  # the app's own ping is a message; keep the wire quiet
                 max_size=2**22,
-                compression=None,  # phones' browsers may deflate; uvicorn's default does not
+                compression=None,
+                extensions=deflate,
+                local_addr=self.venue_address(workshop),
             ),
             60,
         )
@@ -213,7 +232,7 @@ class Load:
 
         async def dashboard(workshop: dict[str, Any]) -> None:
             url = f"{self.ws_urls[0]}/ws/workshops/{workshop['id']}?key={self.token(workshop)}"
-            socket = await self.open_socket(url)
+            socket = await self.open_socket(url, workshop=workshop["_index"])
             first = json.loads(await asyncio.wait_for(socket.recv(), 30))
             assert first["type"] == "dashboard", first
             numbers = {t.number: t for t in self.tables if t.workshop == workshop["_index"]}
@@ -228,7 +247,7 @@ class Load:
             async with limit:
                 ws_url = "ws" + table.url[r].removeprefix("http")
                 socket = await self.open_socket(
-                    f"{ws_url}/ws/tables/{table.code}", table.cookies[role]
+                    f"{ws_url}/ws/tables/{table.code}", table.cookies[role], table.workshop
                 )
                 first = json.loads(await asyncio.wait_for(socket.recv(), 30))
                 assert first["type"] == "snapshot", first
@@ -445,6 +464,47 @@ class Load:
         for task in self.receivers:
             task.cancel()
 
+    async def delete_workshops(self) -> int:
+        """Delete every workshop this run made, as the facilitator does at the end; how many."""
+        deleted = 0
+        async with self.http(self.urls[0]) as http:
+            for workshop in self.workshops:
+                # A 100-table workshop is thousands of rows, overwritten (secure_delete).
+                response = await http.delete(
+                    f"/api/workshops/{workshop['id']}",
+                    headers={"Authorization": f"Bearer {self.token(workshop)}"},
+                    timeout=300,
+                )
+                deleted += response.status_code == 204
+        return deleted
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (spawned servers
+    inherit it): 5 000 phones are 5 000 sockets here and 5 000 in the server. Returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 1_048_576 if hard == resource.RLIM_INFINITY else hard
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+async def settled_rss(memory: MemorySampler, within: float, every: float = 1.0) -> int:
+    """The servers' RSS once it stops falling (two samples in a row within 1 MB), or after
+    `within` seconds; the first 10 s are always waited (a process may give memory back a
+    moment after its sockets closed)."""
+    deadline = time.monotonic() + within
+    await asyncio.sleep(min(within, 10.0))
+    last = memory.sample()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(every)
+        now = memory.sample()
+        if abs(now - last) < 2**20:
+            return now
+        last = now
+    return last
+
 
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (not idle, not waiting for I/O)."""
@@ -579,8 +639,17 @@ async def run_load(
             expirer.cancel()
         await load.close()
         peak = memory.stop() if memory else None
-        if spawned is not None:
-            await asyncio.to_thread(spawned.stop)
+        try:
+            if memory and o.after_leave > 0 and load.workshops:
+                # Everyone has gone: the sockets are closed, now the workshops are deleted.
+                left = await settled_rss(memory, o.after_leave)
+                result["rss_left_mb"] = round(left / 2**20, 1)
+                result["workshops_deleted"] = await load.delete_workshops()
+                after = await settled_rss(memory, o.after_leave)
+                result["rss_after_mb"] = round(after / 2**20, 1)
+        finally:
+            if spawned is not None:
+                await asyncio.to_thread(spawned.stop)
     s = load.stats
     ms = [v * 1000 for v in s.latencies]
     result |= {
@@ -601,11 +670,17 @@ async def run_load(
         "skipped_stale": s.skipped,
         "peak_rss_mb": round(peak / 2**20, 1) if peak else None,
         "generator_cpu": round(cpu_generator / wall, 2),
+        # Server CPU per command sent while sending (warm-up included), in ms.
+        "server_cpu_ms_per_move": round(1000 * cpu_server / s.sent, 3)
+        if cpu_server is not None and s.sent
+        else None,
+        "compression": o.compression,
         "server_cpu": round(cpu_server / wall, 2) if cpu_server is not None else None,
         "max_send_lag_ms": round(s.max_send_lag * 1000, 1),
         # Everything else this machine ran meanwhile (other people's jobs skew the figures).
         "other_cpu": round(max(0.0, cpu_machine - cpu_generator - (cpu_server or 0.0)) / wall, 2),
     }
+    result["load_average"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     if result["generator_cpu"] > 0.85:
         result["warning"] = (
             "the load generator used most of a core: its own delays are in these figures"
@@ -647,10 +722,19 @@ def describe(result: dict[str, Any]) -> str:
         f"  errors       {errors}; timeouts {result['timeouts']};"
         f" disconnects {result['disconnects']}; skipped {result['skipped_stale']}",
         f"  server RSS   idle {result['rss_idle_mb']} MB, connected"
-        f" {result['rss_connected_mb']} MB, peak {result['peak_rss_mb']} MB",
-        f"  CPU          server {result['server_cpu']} cores, generator"
-        f" {result['generator_cpu']} cores, others {result['other_cpu']} cores; max send lag {result['max_send_lag_ms']} ms;"
-        f" setup {result['setup_s']} s",
+        f" {result['rss_connected_mb']} MB, peak {result['peak_rss_mb']} MB"
+        + (
+            f"; phones gone {result['rss_left_mb']} MB, workshops deleted"
+            f" {result['rss_after_mb']} MB"
+            if "rss_after_mb" in result
+            else ""
+        ),
+        f"  CPU          server {result['server_cpu']} cores"
+        f" ({result['server_cpu_ms_per_move']} ms per move), generator"
+        f" {result['generator_cpu']} cores, others {result['other_cpu']} cores;"
+        f" max send lag {result['max_send_lag_ms']} ms; setup {result['setup_s']} s",
+        f"  machine      load average {result['load_average']} (1, 5, 15 min) at the end;"
+        f" websocket compression: {result['compression']}",
     ]
     for key in ("warning", "busy_machine"):
         if key in result:
@@ -697,6 +781,20 @@ def parser() -> argparse.ArgumentParser:
         "--busy-retries", type=int, default=2, help="runs again when others used the CPU"
     )
     parse.add_argument("--uvloop", action="store_true", help="run the generator on uvloop")
+    parse.add_argument(
+        "--compression",
+        choices=("deflate", "none"),
+        default="none",
+        help="deflate: offer permessage-deflate as browsers do (default none)",
+    )
+    parse.add_argument(
+        "--after-leave",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="after the run, close every socket, delete the workshops and report the RSS"
+        " (waiting up to S s for it to settle each time)",
+    )
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     return parse
 
@@ -711,6 +809,7 @@ def run(coroutine: Any, use_uvloop: bool) -> Any:
 
 def main() -> None:
     o = parser().parse_args()
+    raise_open_files_limit()
     if o.target == "ceiling" and (o.spawn != 1 or o.redis_url or o.database_url):
         raise SystemExit("the ceiling is one in-memory process: no --spawn N, database or Redis")
     result = run(run_load_quietly(o), o.uvloop)

@@ -44,6 +44,7 @@ class Spawned:
     database_url: str | None = None  # default: a fresh SQLite file in a temporary folder
     redis_url: str | None = None  # passed through as REDIS_URL to every process
     log_level: str = "warning"
+    extra_env: dict[str, str] = field(default_factory=dict)  # for every process
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ks-bench-")))
     ports: list[int] = field(default_factory=list)
     popen: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -91,7 +92,7 @@ class Spawned:
             env["REDIS_URL"] = self.redis_url
         else:
             env.pop("REDIS_URL", None)
-        return env
+        return env | self.extra_env
 
     def start(self) -> None:
         # One after the other: the first migrates the database before the next one starts.

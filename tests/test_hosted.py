@@ -2,9 +2,10 @@
 PostgreSQL and Redis, and the phones of one table spread over all three.
 
 nginx runs unprivileged-style on 127.0.0.1 (its pid, logs and temp files in the test's
-directory) with deploy/nginx.conf itself included: only the upstream addresses and the listen
-port are substituted, so a wrong websocket setting in that file fails this test. The test's
-own wrapper adds one header, `X-Upstream`, to see which process each socket reached.
+directory) with deploy/nginx.conf itself included (tests/nginx.py, shared with
+bench/scale_out.py): only the upstream addresses and the listen port are substituted, so a
+wrong websocket setting in that file fails this test. The wrapper adds one header,
+`X-Upstream`, to see which process each socket reached.
 
 Every step has a deadline; nginx and every process are stopped whatever happens.
 """
@@ -13,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,14 +24,13 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.settings import ROOT
 from tests.conftest import port_open, require
-from tests.live_server import STARTUP_SECONDS, LiveServer, free_port, terminate
+from tests.live_server import LiveServer
+from tests.nginx import Nginx, nginx_binary
 from tests.phone import BrowserPhone, lay
 from tests.test_two_processes import REDIS_DB, unexpected_errors
 
 Message = dict[str, Any]
-SITE = ROOT / "deploy" / "nginx.conf"
 ADMIN_TOKEN = f"admin-{uuid.uuid4().hex}"
 ROLES = {
     "interviewer": "Ivo",
@@ -42,82 +39,6 @@ ROLES = {
     "reporter": "Rik",
     "observer": "Olga",
 }
-
-
-def site_config(upstreams: list[int], listen: int) -> str:
-    """deploy/nginx.conf with this test's upstream ports and listen address put in."""
-    site = SITE.read_text()
-    servers = re.findall(r"^[ \t]*server [\w.-]+:8000;\n", site, re.MULTILINE)
-    assert servers, "deploy/nginx.conf no longer lists its upstream servers as host:8000"
-    mine = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
-    site = site.replace(servers[0], mine, 1)
-    for other in servers[1:]:
-        site = site.replace(other, "", 1)
-    site, listens = re.subn(
-        r"^([ \t]*)listen 80;", rf"\1listen 127.0.0.1:{listen};", site, flags=re.MULTILINE
-    )
-    assert listens == 1, "deploy/nginx.conf no longer has one `listen 80;`"
-    return site
-
-
-class Nginx:
-    """Debian's nginx in the foreground, all of its files under `directory`."""
-
-    def __init__(self, directory: Path, upstreams: list[int]) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        directory.mkdir()
-        (directory / "kaartspel.conf").write_text(site_config(upstreams, self.port))
-        temp = "\n".join(
-            f"    {kind}_temp_path {directory / kind};"
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        # As root the workers would become "nobody", who cannot enter the test's directory.
-        user = "user root;" if os.geteuid() == 0 else ""
-        (directory / "nginx.conf").write_text(
-            f"""{user}
-daemon off;
-worker_processes 1;
-pid {directory / "nginx.pid"};
-error_log {directory / "error.log"} notice;
-events {{ worker_connections 512; }}
-http {{
-    access_log {directory / "access.log"};
-{temp}
-    add_header X-Upstream $upstream_addr always;
-    include {directory / "kaartspel.conf"};
-}}
-"""
-        )
-        self.command = [nginx_binary(), "-p", str(directory), "-c", str(directory / "nginx.conf")]
-        self.command += ["-e", str(directory / "error.log")]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        checked = subprocess.run([*self.command, "-t"], capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-        self.process = subprocess.Popen(
-            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not port_open("127.0.0.1", self.port):
-            assert self.process.poll() is None, self.log()
-            assert time.monotonic() < deadline, self.log()
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            terminate(process)  # SIGTERM is nginx's fast shutdown: open websockets too
-
-    def log(self) -> str:
-        path = self.directory / "error.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-def nginx_binary() -> str:
-    return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @pytest.fixture

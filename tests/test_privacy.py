@@ -22,6 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.db import forget_deleted
 from app.main import create_app
 from app.settings import Settings
+from app.tables.presence import mark_gone
 from app.workshops.retention import delete_workshop, next_sweep_in, purge_expired
 from tests.conftest import PUBLIC_URL, WS_BASE, form, new_phone
 from tests.seeding import SEED_DATE, seed_workshop
@@ -501,3 +502,77 @@ def test_names_stay_out_of_the_summary_and_downloads(client: TestClient) -> None
     workshop, token = _full_workshop(client)
     for path in ("summary", "report.html", "placements.csv", "workshop.json"):
         assert "Ann" not in client.get(f"/f/{token}/{path}").text, path
+
+
+def _kept_tables(client: TestClient, workshop: dict) -> list[int]:
+    """The tables of this workshop whose state this process keeps in memory."""
+    states = client.app.state.live_tables.states
+    with Session(client.app.state.engine) as session:
+        ids = session.execute(
+            text("SELECT id FROM workshop_table WHERE workshop_id = :w"), {"w": workshop["id"]}
+        ).scalars()
+        return [table_id for table_id in ids if states.get(table_id) is not None]
+
+
+@pytest.mark.parametrize("how", ["form", "api", "sweep"])
+def test_a_deleted_workshop_leaves_no_kept_table_state_behind(settings: Settings, how: str) -> None:
+    """Its boards and seats are gone from memory too, at once: not when the LRU gets to them."""
+    fast = settings.model_copy(update={"retention_sweep_seconds": 0.2})
+    with TestClient(create_app(fast), base_url=PUBLIC_URL) as client:
+        workshop, token = _full_workshop(client)  # a note sent over the socket: state kept
+        other, _ = _full_workshop(client, title="Blijft")
+        assert _kept_tables(client, workshop) and _kept_tables(client, other)
+        if how == "form":
+            done = client.post(
+                f"/f/{token}/delete", data=form(client, {"confirm": "yes"}), follow_redirects=False
+            )
+            assert done.status_code == 303
+        elif how == "api":
+            done = client.delete(
+                f"/api/workshops/{workshop['id']}", headers={"authorization": f"Bearer {token}"}
+            )
+            assert done.status_code == 204
+        else:  # the app's own sweep, every 0.2 s here
+            kept = _kept_tables(client, workshop)
+            _backdate(client, workshop["id"], "2020-01-01")
+            _backdate(client, other["id"], str(dt.date.today()))
+            deadline = time.monotonic() + 10
+            while _rows(client, workshop["id"])["workshop"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _rows(client, workshop["id"])["workshop"] == 0
+            states = client.app.state.live_tables.states
+            assert [t for t in kept if states.get(t) is not None] == []
+        assert _kept_tables(client, other)  # another workshop's tables stay kept
+        assert client.app.state.live_tables.states.count() == len(_kept_tables(client, other))
+
+
+def test_a_phone_leaving_as_its_workshop_is_deleted_leaves_no_error(client: TestClient) -> None:
+    """The sockets of a workshop close as it is deleted: a seat gone between reading and
+    writing its presence is simply gone, not a traceback (seen in bench/compare.py)."""
+    workshop, _ = seed_workshop(client, {})
+    code = workshop["tables"][0]["join_code"]
+    phone = new_phone(client)
+    phone.post(f"/api/tables/{code}/seat", json={"role": "reporter"})
+    engine = client.app.state.engine
+    with engine.begin() as connection:
+        seat_id = connection.execute(text("SELECT max(id) FROM seat")).scalar_one()
+        connection.execute(
+            text("UPDATE seat SET connected_until_ms = 1 WHERE id = :s"), {"s": seat_id}
+        )
+
+    class Deleting(Session):
+        """The deletion lands just after the seat is read."""
+
+        def get(self, *args: object, **kwargs: object) -> object:
+            found = super().get(*args, **kwargs)  # type: ignore[arg-type]
+            with engine.begin() as other:
+                other.execute(text("DELETE FROM workshop WHERE id = :w"), {"w": workshop["id"]})
+            return found
+
+    with Deleting(engine) as session:
+        mark_gone(session, seat_id)  # raised StaleDataError when it read before writing
+    with engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT connected_until_ms FROM seat WHERE id = :s"), {"s": seat_id}
+        ).all()
+    assert left in ([], [(None,)])  # deleted, or marked away: either way not "connected"

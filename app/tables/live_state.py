@@ -79,6 +79,7 @@ class TableState:
     roles: dict[int, Role]  # seat id → role, for every seat at the table
     # command id → (seq of its event, its fingerprint), the latest applied here
     recent: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
+    workshop_id: str = ""  # so that deleting the workshop drops its tables (forget_workshop)
 
     def remember(self, command_id: str, seq: int, fingerprint: str) -> None:
         self.recent[command_id] = (seq, fingerprint)
@@ -108,6 +109,19 @@ class TableStates:
     def forget(self, table_id: int) -> None:
         self._states.pop(table_id, None)
 
+    def forget_workshop(self, workshop_id: str) -> int:
+        """Drop the kept tables of a workshop that was deleted; how many there were.
+
+        Called from the deleting thread: the copy of the values is made in one step (no
+        Python code runs while it is made), so the loop's changes cannot break it."""
+        gone = [s.table_id for s in list(self._states.values()) if s.workshop_id == workshop_id]
+        for table_id in gone:
+            self._states.pop(table_id, None)
+        return len(gone)
+
+    def count(self) -> int:
+        return len(self._states)
+
 
 def read_state(session: Session, table_id: int) -> TableState:
     """Read a table afresh, its row locked for the session's transaction where the database can
@@ -130,6 +144,7 @@ def read_state(session: Session, table_id: int) -> TableState:
                 select(_S.c.id, _S.c.role).where(_S.c.table_id == table_id)
             )
         },
+        workshop_id=table.workshop_id,
     )
 
 
@@ -379,6 +394,10 @@ class LiveTables:
             if decided is not None:
                 return decided
         return self._apply_locked(table_id, seat_id, command, deck)
+
+    def forget_workshop(self, workshop_id: str) -> None:
+        """The workshop was deleted: its tables' kept states go with it (see TableStates)."""
+        self.states.forget_workshop(workshop_id)
 
     def close(self) -> None:
         if self._turn is not None:  # the loop has stopped before the turn's commit ran

@@ -6,6 +6,7 @@ a clean close clears it. A phone whose process died simply expires after PRESENC
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.models import Seat
@@ -29,11 +30,14 @@ def mark_connected(session: Session, seat_id: int, now: int, *, force: bool = Fa
 
 
 def mark_gone(session: Session, seat_id: int) -> None:
-    seat = session.get(Seat, seat_id)
-    if seat is not None and seat.connected_until_ms is not None:
-        seat.connected_until_ms = None
-        session.add(seat)
-        session.commit()
+    # One statement, not read-then-write: the workshop may be deleted as its phones leave,
+    # and a seat gone between the two would fail the write (StaleDataError).
+    session.execute(
+        update(Seat)
+        .where(col(Seat.id) == seat_id, col(Seat.connected_until_ms).is_not(None))
+        .values(connected_until_ms=None)
+    )
+    session.commit()
 
 
 def connected_seats(session: Session, table_id: int, now: int) -> list[int]:

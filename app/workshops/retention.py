@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
@@ -74,22 +75,35 @@ def _delete_rows(session: Session, workshop_id: str) -> None:
     session.commit()
 
 
-def delete_workshop(session: Session, workshop_id: str) -> None:
+# Told each deleted workshop's id: what the process keeps in memory of it goes too (the kept
+# table states, LiveTables.forget_workshop).
+Forget = Callable[[str], object]
+
+
+def _keep_nothing(_: str) -> None:
+    return None
+
+
+def delete_workshop(session: Session, workshop_id: str, forget: Forget = _keep_nothing) -> None:
     """Delete it and everything in it, also from the database's files (see forget_deleted)."""
     _delete_rows(session, workshop_id)
+    forget(workshop_id)
     forget_deleted(session.get_bind().engine)
 
 
-def _purge_one(engine: Engine, workshop_id: str, today: dt.date) -> bool:
+def _purge_one(engine: Engine, workshop_id: str, today: dt.date, forget: Forget) -> bool:
     with Session(engine) as session:
         workshop = session.get(Workshop, workshop_id)
         if workshop is None or not is_expired(workshop, today):
             return False
         _delete_rows(session, workshop_id)
+        forget(workshop_id)
         return True
 
 
-def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
+def purge_expired(
+    engine: Engine, today: dt.date | None = None, forget: Forget = _keep_nothing
+) -> int:
     """Delete every workshop whose retention has run out (checked in Python: dates are portable).
 
     Each workshop is read and deleted on its own: one row that cannot be read or deleted is
@@ -101,7 +115,7 @@ def purge_expired(engine: Engine, today: dt.date | None = None) -> int:
     deleted = 0
     for workshop_id in ids:
         try:
-            deleted += _purge_one(engine, workshop_id, today)
+            deleted += _purge_one(engine, workshop_id, today, forget)
         except Exception:
             logger.exception("retention: workshop %s could not be checked or deleted", workshop_id)
     if deleted:
@@ -119,19 +133,21 @@ def next_sweep_in(every_s: float, now: dt.datetime) -> float:
     return min(every_s, (tomorrow - now).total_seconds() + 1)
 
 
-def sweep_alone(engine: Engine) -> int:
+def sweep_alone(engine: Engine, forget: Forget = _keep_nothing) -> int:
     """purge_expired, unless another process is sweeping this very moment (it does the work)."""
     with only_one(engine, RETENTION_SWEEP) as mine:
-        return purge_expired(engine) if mine else 0
+        return purge_expired(engine, forget=forget) if mine else 0
 
 
-async def keep_retention(engine: Engine, every_s: float = SWEEP_EVERY_S) -> None:
+async def keep_retention(
+    engine: Engine, every_s: float = SWEEP_EVERY_S, forget: Forget = _keep_nothing
+) -> None:
     """At start, then every `every_s` seconds (RETENTION_SWEEP_SECONDS) and just after each
     midnight, in the background, for as long as the app runs. Until its sweep, an expired
     workshop is refused (check_kept)."""
     while True:
         try:
-            await asyncio.to_thread(sweep_alone, engine)
+            await asyncio.to_thread(sweep_alone, engine, forget)
         except Exception:  # a busy database now is a sweep later, not a dead task
             logger.exception("retention sweep failed")
         await asyncio.sleep(next_sweep_in(every_s, dt.datetime.now()))

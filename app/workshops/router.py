@@ -19,6 +19,7 @@ from app.deps import (
     FormGuard,
     HubDep,
     LibraryDep,
+    LiveTablesDep,
     PagesDep,
     RowNumber,
     SessionDep,
@@ -359,13 +360,14 @@ def api_get_workshop(
 def api_delete_workshop(
     workshop_id: str,
     session: SessionDep,
+    live: LiveTablesDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Delete the workshop and everything in it, at once and for good (facilitator token).
 
     Also a workshop past its deletion date, which is refused everywhere else."""
     workshop = _api_workshop(session, workshop_id, authorization, expired_too=True)
-    delete_workshop(session, workshop.id)
+    delete_workshop(session, workshop.id, live.forget_workshop)
     return Response(status_code=204)
 
 
@@ -373,6 +375,7 @@ def api_delete_workshop(
 def form_delete_workshop(
     token: str,
     session: SessionDep,
+    live: LiveTablesDep,
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> RedirectResponse:
     workshop = _facilitator_workshop(session, token, expired_too=True)
@@ -380,7 +383,7 @@ def form_delete_workshop(
         raise Refusal(
             "confirm_delete", "Tick the box to confirm that everything may go.", status=422
         )
-    delete_workshop(session, workshop.id)
+    delete_workshop(session, workshop.id, live.forget_workshop)
     return RedirectResponse("/?deleted=1", status_code=303)
 
 
