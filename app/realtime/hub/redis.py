@@ -36,6 +36,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from app.rate_limits import redis_key_prefix
 from app.realtime.hub.base import RESYNC, Subscription
 from app.realtime.hub.fanout import Fanout, Listeners
 
@@ -109,10 +110,10 @@ class RedisHub:
             socket_keepalive=True,
             client_name=self.client_name,
         )
-        db = self._redis.connection_pool.connection_kwargs.get("db", 0)
         # Pub/sub ignores the database number, so it goes into the prefix: deployments sharing
         # one Redis on different numbers stay apart, and other users' channels are left alone.
-        self.prefix = f"kaartspel:{db}:" if prefix is None else prefix
+        # The same prefix as the rate limits' and the socket counts' keys.
+        self.prefix = redis_key_prefix(url, prefix)
         self._fanout = Fanout(_Channel, emptied=self._forget)
         self._channels = self._fanout.channels  # the channels this process's sockets watch
         self._resync: set[str] = set()  # channels to resync as soon as Redis confirms them
