@@ -28,7 +28,8 @@ from app.rate_limits import Limit, make_storage, redis_key_prefix
 from app.realtime.endpoint import COMMAND_BURST, COMMANDS_PER_SECOND
 from app.realtime.endpoint import router as realtime_router
 from app.realtime.hub import make_hub
-from app.realtime.sockets import make_sockets
+from app.realtime.hub.sockets import make_sockets
+from app.realtime.table_feed import message_seq
 from app.security import (
     JOIN_MISSES,
     WORKSHOP_CREATIONS,
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.library = library
     app.state.engine = make_engine(settings.database_url)
-    app.state.hub = make_hub(settings.redis_url, settings.redis_prefix)
+    app.state.hub = make_hub(settings.redis_url, settings.redis_prefix, seq_of=message_seq)
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
     app.state.live_tables = LiveTables(app.state.engine)

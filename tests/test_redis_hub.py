@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from redis.asyncio import Redis
 
-from app.realtime import redis_hub
 from app.realtime.hub import RESYNC, Subscription, make_hub
-from app.realtime.redis_hub import RedisHub
+from app.realtime.hub import redis as redis_hub
+from app.realtime.hub.redis import RedisHub
 from app.settings import Settings
 from tests.conftest import port_open, require
 

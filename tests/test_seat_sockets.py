@@ -1,5 +1,5 @@
 """A seat's sockets: one command allowance for all of them, a cap on how many, and presence
-that lasts until the last of them closes (app/realtime/sockets.py, app/realtime/endpoint.py)."""
+that lasts until the last of them closes (app/realtime/hub/sockets.py, app/realtime/endpoint.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.realtime.endpoint import COMMAND_BURST, COMMANDS_PER_SECOND
-from app.realtime.sockets import CLOSE_ADDRESS_FULL, CLOSE_SEAT_FULL, SOCKETS_PER_SEAT
+from app.realtime.hub.sockets import CLOSE_ADDRESS_FULL, CLOSE_SEAT_FULL, SOCKETS_PER_SEAT
 from tests.conftest import WS_BASE, new_phone
 
 

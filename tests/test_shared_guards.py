@@ -19,7 +19,7 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
-from app.realtime.sockets import CLOSE_SEAT_FULL, SOCKETS_PER_SEAT
+from app.realtime.hub.sockets import CLOSE_SEAT_FULL, SOCKETS_PER_SEAT
 from app.settings import Settings
 from app.tables.presence import connected_seats
 from app.tables.service import now_ms

@@ -25,7 +25,7 @@ from app.play.router import DEVICE_COOKIE
 from app.play.service import find_table, seat_of_device
 from app.realtime import protocol as p
 from app.realtime.hub import RESYNC, Hub, Subscription
-from app.realtime.sockets import Sockets
+from app.realtime.hub.sockets import Sockets
 from app.realtime.table_feed import message_seq, publish, table_channel, workshop_channel
 from app.security import KeyedLimiter, client_key, same_origin
 from app.tables.live_state import LiveTables, SeatGone

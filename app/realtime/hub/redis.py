@@ -1,7 +1,7 @@
 """RedisHub: the hub for several server processes, fanning events out through Redis pub/sub.
 
-Each process keeps one subscriber connection, shared by all its sockets (a local fan-out as in
-MemoryHub), and one publisher that sends in call order. Every message goes through Redis, even
+Each process keeps one subscriber connection, shared by all its sockets (the local fan-out,
+app/realtime/hub/fanout.py), and one publisher that sends in call order. Every message goes through Redis, even
 to this process's own sockets: Redis hands a channel's messages to every subscriber in the
 order it received them, so all processes see one table's events in one order.
 
@@ -36,7 +36,9 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from app.realtime.hub import RESYNC, Subscription
+from app.rate_limits import redis_key_prefix
+from app.realtime.hub.base import RESYNC, Subscription
+from app.realtime.hub.fanout import Fanout, Listeners
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,7 @@ class _Outgoing:
 
 
 @dataclass
-class _Channel:
-    subscribers: set[Subscription] = field(default_factory=set)
+class _Channel(Listeners):
     # Set once Redis has confirmed the subscription on the current connection.
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # The newest seq every socket here has: heard as an event, or in the one socket's snapshot.
@@ -109,11 +110,12 @@ class RedisHub:
             socket_keepalive=True,
             client_name=self.client_name,
         )
-        db = self._redis.connection_pool.connection_kwargs.get("db", 0)
         # Pub/sub ignores the database number, so it goes into the prefix: deployments sharing
         # one Redis on different numbers stay apart, and other users' channels are left alone.
-        self.prefix = f"kaartspel:{db}:" if prefix is None else prefix
-        self._channels: dict[str, _Channel] = {}
+        # The same prefix as the rate limits' and the socket counts' keys.
+        self.prefix = redis_key_prefix(url, prefix)
+        self._fanout = Fanout(_Channel, emptied=self._forget)
+        self._channels = self._fanout.channels  # the channels this process's sockets watch
         self._resync: set[str] = set()  # channels to resync as soon as Redis confirms them
         self._changed = asyncio.Event()  # the wanted channels changed: tell Redis
         # Per subscriber connection: channels subscribed, and SUBSCRIBEs not yet confirmed.
@@ -152,14 +154,11 @@ class RedisHub:
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
         self._start()
-        subscription = Subscription()
-        state = self._channels.setdefault(channel, _Channel())
-        if channel in self._sent and channel not in self._pending:
-            # Its last socket just left and Redis was not told yet: still subscribed.
-            state.ready.set()
-        state.subscribers.add(subscription)
-        self._changed.set()
-        try:
+        with self._fanout.join(channel) as (subscription, state):
+            if channel in self._sent and channel not in self._pending:
+                # Its last socket just left and Redis was not told yet: still subscribed.
+                state.ready.set()
+            self._changed.set()
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
                 async with asyncio.timeout(SUBSCRIBE_WAIT):
@@ -167,12 +166,11 @@ class RedisHub:
             except TimeoutError:
                 self._resync.add(channel)
             yield subscription
-        finally:
-            state.subscribers.discard(subscription)
-            if not state.subscribers and self._channels.get(channel) is state:
-                del self._channels[channel]
-                self._resync.discard(channel)
-                self._changed.set()
+
+    def _forget(self, channel: str) -> None:
+        """The last socket here on `channel` left: unsubscribe (see _steer)."""
+        self._resync.discard(channel)
+        self._changed.set()
 
     async def announce(self, channel: str, seq: int) -> None:
         """A socket on `channel` was sent a snapshot at `seq`: tell every process (itself too)."""
@@ -182,8 +180,7 @@ class RedisHub:
         await self.publish(channel, f"{SEQ_HINT}{seq}")
 
     def subscriber_count(self, channel: str) -> int:
-        state = self._channels.get(channel)
-        return len(state.subscribers) if state else 0
+        return self._fanout.count(channel)
 
     def redis_channels(self) -> set[str]:
         """The channels this process has asked Redis for on its connection (unprefixed)."""
@@ -331,8 +328,7 @@ class RedisHub:
                     continue
                 if state is not None:
                     state.seq = max(state.seq, self._seq_of(data) or 0)
-                for subscription in tuple(state.subscribers if state else ()):
-                    subscription.offer(data)  # never blocks; a full queue → RESYNC
+                self._fanout.deliver(name, data)
             elif message["type"] == "subscribe":
                 self._confirmed(name)
 
@@ -342,8 +338,7 @@ class RedisHub:
             return
         logger.warning("events up to seq %d of %s never came: resyncing its sockets", seq, name)
         state.seq = seq
-        for subscription in tuple(state.subscribers):
-            subscription.offer(RESYNC)
+        self._fanout.deliver(name, RESYNC)
 
     def _confirmed(self, name: str) -> None:
         # Confirmations come in command order: at zero pending, the newest SUBSCRIBE is live.
@@ -357,5 +352,4 @@ class RedisHub:
         state.ready.set()
         if name in self._resync:
             self._resync.discard(name)
-            for subscription in tuple(state.subscribers):
-                subscription.offer(RESYNC)
+            self._fanout.deliver(name, RESYNC)

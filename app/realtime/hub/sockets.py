@@ -4,7 +4,7 @@ Two uses: caps (a seat or an address asking for more sockets is refused with a c
 and presence (a seat is away only when its *last* socket closes, wherever it was open).
 
 Without Redis there is one process, and it counts in memory (here); with REDIS_URL set every
-process counts the same sockets in Redis (app/realtime/redis_sockets.py).
+process counts the same sockets in Redis (app/realtime/hub/redis_sockets.py).
 """
 
 from __future__ import annotations
@@ -86,6 +86,6 @@ def make_sockets(redis_url: str | None, prefix: str) -> Sockets:
     if not redis_url:
         return Sockets()
     # Imported here: the single-process setup never loads the Redis client.
-    from app.realtime.redis_sockets import RedisSockets
+    from app.realtime.hub.redis_sockets import RedisSockets
 
     return RedisSockets(redis_url, prefix)

@@ -1,5 +1,5 @@
 """The open table sockets per seat and per address in Redis, so that every process counts the
-same ones (see app/realtime/sockets.py for what the counts are for).
+same ones (see app/realtime/hub/sockets.py for what the counts are for).
 
 A sorted set per seat and per address holds its open sockets, each scored by when it expires;
 the process that holds a socket renews it every 30 s, so the sockets of a process that died
@@ -20,7 +20,7 @@ import uuid
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.realtime.sockets import (
+from app.realtime.hub.sockets import (
     CLOSE_ADDRESS_FULL,
     CLOSE_SEAT_FULL,
     SOCKETS_PER_ADDRESS,
