@@ -42,7 +42,7 @@ from app.security import (
 )
 from app.settings import ROOT, Settings, get_settings
 from app.summary.api import router as summary_api_router
-from app.summary.converters import PdfCache
+from app.summary.report_cache import make_report_cache
 from app.summary.router import router as summary_router
 from app.tables.clock_keeper import keep_clock
 from app.tables.live_state import LiveTables
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper.cancel()
         await app.state.hub.close()
         await app.state.sockets.aclose()
+        app.state.pdf_cache.close()
         app.state.live_tables.close()
         app.state.engine.dispose()
 
@@ -94,7 +95,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pages = Pages()
     app.state.table_locks = TableLocks()
     app.state.live_tables = LiveTables(app.state.engine)
-    app.state.pdf_cache = PdfCache()
     # Shared by every process through Redis when REDIS_URL is set (app/rate_limits.py).
     limits = make_storage(settings.redis_url, settings.redis_prefix)
     app.state.join_guard = JoinGuard(Limit(JOIN_MISSES, "join-misses", limits))
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis_key_prefix(settings.redis_url, settings.redis_prefix) if settings.redis_url else ""
     )
     app.state.sockets = make_sockets(settings.redis_url, prefix)
+    # The report PDF, made once per state: in Redis for every process when REDIS_URL is set.
+    app.state.pdf_cache = make_report_cache(settings.redis_url, prefix)
     # Per seat, shared by its sockets in this process (docs/security.md says why not Redis).
     app.state.seat_commands = KeyedLimiter(COMMANDS_PER_SECOND, COMMAND_BURST)
     # The last added runs first: the headers wrap everything, the gate's 429 included.

@@ -2,8 +2,8 @@
 one websocket the way static/js/socket.js does, applies what it hears as play/table.js does and
 keeps unconfirmed commands as play/outbox.js does (play/main.js ties them together).
 
-socket.js's timings (a ping every 20 s, a socket silent for 45 s is reopened, a backoff from
-0.5 s doubling up to 8 s) are read from socket.js itself, so this phone gives up on a dead path
+socket.js's timings (the ping interval, the silence after which a socket is given up and
+reopened, the backoff from 0.5 s doubling up to 8 s) are read from socket.js itself, so this phone gives up on a dead path
 when a real one does. Browsers never send protocol-level pings, so neither does this phone.
 
 Used in-process by tests/test_hosted.py and, through tests/venue_client.py, as a process in a

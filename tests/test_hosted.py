@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,12 +23,15 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from sqlalchemy import create_engine, text
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import port_open, require
 from tests.live_server import LiveServer
 from tests.nginx import Nginx, nginx_binary
 from tests.phone import BrowserPhone, lay
+from tests.test_security import made_up_code
 from tests.test_two_processes import REDIS_DB, unexpected_errors
 
 Message = dict[str, Any]
@@ -301,3 +305,53 @@ def commit_unsent_note(database: Any, code: str) -> int:
             {"t": table_id},
         )
     return int(seq)
+
+
+def test_behind_nginx_the_guards_count_each_phone_by_its_own_address(
+    hosted: tuple[Nginx, list[LiveServer]],
+) -> None:
+    """deploy/nginx.conf forwards the client's address (X-Forwarded-For) on pages and sockets
+    alike, and uvicorn trusts it from the proxy (FORWARDED_ALLOW_IPS; nginx is on 127.0.0.1
+    here, uvicorn's default). Two phones come from two loopback addresses of their own: the
+    guesser is refused everywhere, pages and sockets, its neighbour nowhere."""
+    proxy, _ = hosted
+    net = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}"
+    guesser, neighbour = f"{net}.2", f"{net}.3"
+
+    def browser(address: str) -> httpx.Client:
+        transport = httpx.HTTPTransport(local_address=address)
+        return httpx.Client(base_url=proxy.base, timeout=10, trust_env=False, transport=transport)
+
+    with browser(guesser) as http:
+        made = http.post(
+            "/api/workshops",
+            json={"title": "Achter nginx", "tables": 1},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        assert made.status_code == 201, made.text
+        code = made.json()["tables"][0]["join_code"]
+        for n in range(1000):  # the guard's bound is its business: it is reached
+            guess = http.get(f"/api/tables/{made_up_code(n)}")
+            if guess.status_code == 429:
+                break
+            assert guess.status_code == 404, guess.text
+        else:
+            pytest.fail("the join guard never answered 429")
+    with browser(neighbour) as http:
+        assert http.get(f"/api/tables/{code}").status_code == 200
+    url = f"{proxy.base.replace('http', 'ws', 1)}/ws/tables/{code}"
+    assert asyncio.run(closed_with(url, guesser)) == 4429  # /ws/ forwards the address too
+    assert asyncio.run(closed_with(url, neighbour)) == 4403  # served (it has no seat)
+
+
+async def closed_with(url: str, address: str) -> int:
+    """The close code of a socket opened from `address` (the server closes refused ones)."""
+    async with websockets.connect(
+        url, local_addr=(address, 0), proxy=None, open_timeout=10, close_timeout=1
+    ) as socket:
+        try:
+            while True:
+                await asyncio.wait_for(socket.recv(), 10)
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None, "closed without a close frame"
+            return closed.rcvd.code

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from app.models import WorkshopTable
+from app.realtime import endpoint
 from app.realtime.protocol import MAX_MESSAGE_BYTES
 from app.tables.clock_keeper import expire_due_rounds
 from app.tables.service import now_ms
@@ -717,3 +719,36 @@ def test_a_phone_that_left_is_closed_with_4403_on_its_next_command(
         assert closed.value.code == 4403
         table.expect_quiet()
         assert table.resync("observer")["board"] == []
+
+
+def test_an_event_that_comes_while_the_snapshot_is_read_follows_the_snapshot(
+    client: TestClient, workshop: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone ignores events until its snapshot comes (play/table.js). An event committed
+    after the snapshot was read, but queued before the snapshot was, must reach the phone
+    after it, not before: else the phone sits one move behind until the next event."""
+    reading, go = threading.Event(), threading.Event()
+    read_snapshot = endpoint.snapshot
+
+    def slow_snapshot(*args: Any) -> Any:
+        made = read_snapshot(*args)
+        if not go.is_set():
+            reading.set()
+            go.wait(TIMEOUT)  # the respondent's move lands meanwhile
+        return made
+
+    with open_table(client, workshop, ("respondent1",)) as table:
+        table.sit("reporter")
+        assert receive(table.sockets["respondent1"])["kind"] == "members"  # the new seat
+        monkeypatch.setattr(endpoint, "snapshot", slow_snapshot)
+        late = table.stack.enter_context(
+            table.phones["reporter"].websocket_connect(f"{WS_BASE}/ws/tables/{table.code}")
+        )
+        assert reading.wait(TIMEOUT)
+        ack, _ = table.command("respondent1", place("A1-1"))
+        go.set()
+        snapshot = receive(late)
+        assert snapshot["type"] == "snapshot", snapshot
+        assert snapshot["seq"] == ack["seq"] - 1  # read before the move
+        event = receive(late)
+        assert event["type"] == "event" and event["seq"] == ack["seq"], event

@@ -1,5 +1,6 @@
 """Two app instances on one database and one Redis stand for two server processes: the join
-guard, the workshop-creation limit and the sockets per seat (with presence) hold across both.
+guard, the workshop-creation limit, the sockets per seat (with presence) and the report PDF's
+cache hold across both; the per-seat command limit is per process, bounded as documented.
 
 Each test has a Redis prefix of its own (REDIS_PREFIX), whose keys are deleted afterwards.
 """
@@ -9,8 +10,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from threading import Barrier
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +23,7 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
+from app.realtime.endpoint import COMMAND_BURST, COMMANDS_PER_SECOND
 from app.realtime.hub.sockets import CLOSE_SEAT_FULL, SOCKETS_PER_SEAT
 from app.settings import Settings
 from app.tables.presence import connected_seats
@@ -139,3 +144,73 @@ def _table_id(client: TestClient, workshop: dict) -> int:
     token = workshop["facilitator_url"].rsplit("/", 1)[1]
     with client.websocket_connect(f"{WS_BASE}/ws/workshops/{workshop['id']}?key={token}") as dash:
         return int(dash.receive_json()["tables"][0]["table_id"])
+
+
+def test_the_report_pdf_is_made_once_for_two_processes(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    """Asked on both processes at once, one typesets (X-Cache: miss) and the other waits for
+    its PDF (hit); after a move, the next to ask makes the new state's, for both."""
+    a, b = pair
+    workshop = _workshop(a)
+    token = workshop["facilitator_url"].rsplit("/", 1)[1]
+    start = Barrier(2)
+
+    def download(client: TestClient) -> tuple[str, bytes]:
+        start.wait(timeout=10)
+        got = client.get(f"/f/{token}/report.pdf")
+        assert got.status_code == 200, got.text[:300]
+        return got.headers["x-cache"], got.content
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(download, (a, b)))
+    assert sorted(cache for cache, _ in answers) == ["hit", "miss"]
+    assert answers[0][1] == answers[1][1] and answers[0][1].startswith(b"%PDF")
+    moved = a.post(
+        f"/api/workshops/{workshop['id']}/rounds/start",
+        json={},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert moved.status_code == 200, moved.text  # a table's seq moves: a new state
+    assert b.get(f"/f/{token}/report.pdf").headers["x-cache"] == "miss"
+    assert a.get(f"/f/{token}/report.pdf").headers["x-cache"] == "hit"
+
+
+def test_a_seats_command_allowance_is_per_process_and_so_at_most_three_fold(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    """docs/security.md: the per-seat limit is counted in each process (no Redis round trip per
+    command). A seat's sockets on one process share one allowance; a socket on another process
+    has that process's; and as a seat has at most SOCKETS_PER_SEAT sockets in all, a seat gets
+    at most that many allowances."""
+    a, b = pair
+    code = _workshop(a)["tables"][0]["join_code"]
+    seat = a.post(f"/api/tables/{code}/seat", json={"role": "observer"})
+    assert seat.status_code == 201
+    b.cookies.set("ks_device", seat.cookies["ks_device"])
+    url = f"{WS_BASE}/ws/tables/{code}"
+    sent = COMMAND_BURST + 10
+
+    def answered(socket: Any) -> int:
+        """Pings as fast as a script sends them: how many were let through (pong)."""
+        for _ in range(sent):
+            socket.send_text('{"type": "ping"}')
+        passed = 0
+        for _ in range(sent):
+            while (reply := socket.receive_json())["type"] not in ("pong", "error"):
+                pass  # an event of the table
+            passed += reply["type"] == "pong"
+            assert reply["type"] == "pong" or reply["code"] == "too_fast", reply
+        return passed
+
+    began = time.monotonic()
+    with a.websocket_connect(url) as a1, a.websocket_connect(url) as a2:
+        a1.receive_json(), a2.receive_json()  # the snapshots
+        on_a = answered(a1) + answered(a2)
+        with b.websocket_connect(url) as b1:
+            b1.receive_json()
+            on_b = answered(b1)
+    refilled = COMMANDS_PER_SECOND * (time.monotonic() - began) + 1
+    assert COMMAND_BURST <= on_a <= COMMAND_BURST + refilled  # two sockets, one allowance
+    assert on_b >= COMMAND_BURST  # another process: an allowance of its own
+    assert on_a + on_b - refilled <= SOCKETS_PER_SEAT * COMMAND_BURST

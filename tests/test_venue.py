@@ -7,7 +7,11 @@ The laptop runs `make run` exactly as a facilitator would (no HOST, no PUBLIC_UR
 only way from a phone to the laptop is across the bridge: there is no loopback between them.
 The QR code the laptop serves must carry its Wi-Fi address; each phone is a process in its own
 namespace (tests/venue_client.py) that opens that address, joins through the join page and
-plays as the play page does (tests/phone.py). Then the laptop's Wi-Fi goes down for 20 s.
+plays as the play page does (tests/phone.py); a fourth seat is a browser on the laptop itself.
+Then the laptop's Wi-Fi goes down for 20 s: two phones lose their sockets at once (as a phone
+does whose own Wi-Fi drops), the third's stays open until its page gives up on the silence (as
+socket.js does), and the laptop's own seat and the facilitator go on. Once the Wi-Fi is back every phone must come back by itself, without a
+reload, to exactly what the server holds, moves made elsewhere during the outage included.
 
 Needs root and iproute2 (skipped without, failed when CI=true). The namespaces get names of
 their own per run and are deleted, with every process in them, whatever happens; the addresses
@@ -49,7 +53,9 @@ Message = dict[str, Any]
 OUTAGE_SECONDS = 20
 ANSWER_SECONDS = 60.0  # for any one answer from a device (a loaded machine starts Python slowly)
 PORT = 8000  # make run's default: the laptop namespace has its own, so it is always free
-ROLES = {"respondent1": "Roos", "respondent2": "Raf", "reporter": "Rik"}
+ROLES = {"respondent1": "Roos", "respondent2": "Raf", "reporter": "Rik"}  # a phone each
+AT_THE_LAPTOP = ("observer", "Olga")  # a browser on the laptop: the outage does not cut it off
+CUT = ("respondent1", "respondent2")  # phones whose sockets die in the outage
 
 
 def run(*command: str) -> None:
@@ -98,6 +104,11 @@ class Venue:
 
     def wifi(self, up: bool) -> None:
         run("ip", "-n", self.laptop, "link", "set", "wlan0", "up" if up else "down")
+
+    def cut_sockets(self, n: int) -> None:
+        """Abort phone n's TCP connections to the laptop, as a phone's system does to the
+        sockets of a network it left (Android destroys them; the browser sees them close)."""
+        run("ip", "netns", "exec", self.phones[n], "ss", "-K", "-t", "dst", self.laptop_ip)
 
     def route_to_phone(self, n: int) -> str:
         found = subprocess.run(
@@ -269,7 +280,8 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
         assert scanned == [f"http://{venue.laptop_ip}:{PORT}/j/{code}"]
 
         phones = {}  # all scan at once, as at a table
-        for (role, name), namespace in zip(ROLES.items(), venue.phones, strict=True):
+        seats = [*zip(ROLES.items(), venue.phones, strict=True), (AT_THE_LAPTOP, venue.laptop)]
+        for (role, name), namespace in seats:
             phone = Device(namespace, tmp_path / f"{role}.log", "phone", scanned[0], role, name)
             devices.append(phone)
             phones[role] = phone
@@ -294,18 +306,28 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
                 for s in screens().values()
             )
 
-        until(settled, 15, "every phone has its snapshot")
+        def converge(within: float, what: str) -> float:
+            """until(settled): on failure, what each screen showed against the server's seq."""
+            try:
+                return until(settled, within, what)
+            except AssertionError as failed:
+                shown = {
+                    r: {k: v for k, v in s.items() if k != "board"} for r, s in screens().items()
+                }
+                raise AssertionError(f"{failed}; server seq {server_seq()}: {shown}") from None
+
+        converge(30, "every phone has its snapshot")  # 30 s: phones start slowly on a busy machine
 
         # Round 1: the facilitator starts it on the laptop, the phones play over the Wi-Fi.
         rounds = f"/api/workshops/{workshop['id']}/rounds"
         facilitate("POST", f"{rounds}/start", table=1)
-        respondent, respondent2, reporter = phones.values()
+        respondent, respondent2, reporter, observer = phones.values()
         respondent.ask(do="push", command=lay("A1-1", "stimulating", "large"))
         respondent.ask(do="push", command=lay("C1-1", "hindering", "large"))
         respondent.ask(do="push", command=lay("D1-1", "hindering", "limited"))
         respondent.ask(do="push", command={"type": "return", "card": "D1-1"})
         reporter.ask(do="push", command={"type": "note", "field": "development", "text": "Eerst"})
-        until(settled, 15, "round 1's moves reach every phone")
+        converge(15, "round 1's moves reach every phone")
 
         # The minute is cut short in the database (the clock keeper reads the deadline from
         # there, as after a real minute): the clock ends the round, every phone blows the whistle.
@@ -313,30 +335,49 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
             soon = int(time.time() * 1000) + 500
             db.execute("UPDATE workshop_table SET deadline_ms = ? WHERE id = ?", (soon, table_id))
         until(lambda: all(s["whistles"] == 1 for s in screens().values()), 10, "the whistle")
-        until(settled, 10, "the whistle settles")
+        converge(10, "the whistle settles")
         for role, screen in screens().items():
             assert screen["locked"] and screen["round"]["status"] == "ended", role
             assert sorted(p["card"] for p in screen["board"]) == ["A1-1", "C1-1"], role
 
         facilitate("POST", f"{rounds}/start", table=1)  # round 2, on a fresh board
-        until(settled, 10, "round 2 reaches every phone")
+        converge(10, "round 2 reaches every phone")
 
-        # The laptop's Wi-Fi goes away for 20 s. Meanwhile the facilitator, on the laptop,
-        # gives round 2 two more minutes (an event no phone can hear), and two phones tap on.
+        before = screens()
+        # The laptop's Wi-Fi goes away for 20 s. The two respondents' phones lose their sockets
+        # (their next ones cannot reach the laptop until it is back); the reporter's phone
+        # keeps its socket until the silence tells it the path is dead (socket.js's rule). Meanwhile the facilitator gives round 2 two more minutes and the
+        # observer, on the laptop, writes her reflection: moves no phone can hear. Two phones
+        # tap on: the respondent's card waits in her outbox, the reporter's note in his socket.
         venue.wifi(up=False)
         down_at = time.monotonic()
+        for n, role in enumerate(ROLES):
+            if role in CUT:
+                venue.cut_sockets(n)
+        until(
+            lambda: not any(s["online"] for r, s in screens().items() if r in CUT),
+            10,
+            "the cut phones see their sockets close",
+        )
         facilitate("POST", f"{rounds}/extend", table=1, minutes=2)
+        observer.ask(do="push", command={"type": "note", "field": "reflection", "text": "Stil"})
         respondent2.ask(do="push", command=lay("B1-1", "stimulating", "limited"))
         reporter.ask(do="push", command={"type": "note", "field": "development", "text": "Storing"})
+        until(lambda: observer.ask(do="state")["outbox"] == 0, 10, "the laptop's seat is heard")
+        during = screens()
+        for role in CUT:
+            assert not during[role]["online"], role  # still cut off: no way to the laptop yet
+            assert during[role]["seq"] == before[role]["seq"], role  # nothing heard meanwhile
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
         venue.wifi(up=True)
 
         # Back: without a reload every phone converges on what the server holds.
-        took = until(settled, 45, "every phone converges after the outage")
+        took = converge(45, "every phone converges after the outage")
         truth = respondent.ask(do="truth")
         assert truth["seq"] == server_seq()
         assert [p["card"] for p in truth["board"]] == ["B1-1"]
         assert truth["notes"]["development"] == "Storing"
+        assert truth["notes"]["reflection"] == "Stil"  # written at the laptop in the outage
         assert truth["round"]["number"] == 2 and truth["round"]["status"] == "running"
         assert truth["round"]["duration_ms"] == 3 * 60_000  # one minute, extended by two
         for role, screen in screens().items():
@@ -346,6 +387,11 @@ def test_phones_on_the_venue_wifi_join_by_qr_play_and_ride_out_a_20_s_outage(
             assert screen["notes"] == truth["notes"], role
             assert screen["round"]["deadline"] == truth["round"]["deadline"], role
             assert screen["whistles"] == 1, role
+        for role in ROLES:  # each came back by itself: a new socket, and a snapshot on it
+            assert screens()[role]["opened"] > before[role]["opened"], role
+            assert screens()[role]["snapshots"] > before[role]["snapshots"], role
+        # The laptop's own seat never lost its socket: the outage was the Wi-Fi's alone.
+        assert screens()["observer"]["opened"] == before["observer"]["opened"]
         check_consistent(database, table_id)  # 1..seq, each command stored once
         print(
             f"converged {took:.1f} s after the Wi-Fi came back; sockets opened: "

@@ -127,7 +127,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 await presence_changed()
             return
         if isinstance(message, p.Resync):
-            outbox.offer(await asyncio.to_thread(fresh_snapshot))
+            outbox.offer_first(await asyncio.to_thread(fresh_snapshot))
             return
 
         async with locks(table_id):
@@ -193,7 +193,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             return
         try:
             first = await asyncio.to_thread(fresh_snapshot)
-            subscription.offer(first)
+            subscription.offer_first(first)  # events may have come in while it was read
             await hub.announce(table_channel(table_id), message_seq(first) or 0)
             await _presence(engine, lambda s: mark_connected(s, seat_id, now_ms(), force=True))
             await presence_changed()

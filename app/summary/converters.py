@@ -10,8 +10,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -150,26 +149,6 @@ def _write(document: Any) -> bytes:
     pdf = document.write_pdf()
     assert pdf is not None
     return bytes(pdf)
-
-
-class PdfCache:
-    """The last few reports, by the state they show (bounded: PDFs are megabytes)."""
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self.made: OrderedDict[Hashable, tuple[bytes, str]] = OrderedDict()
-
-    def get(self, state: Hashable) -> tuple[bytes, str] | None:
-        found = self.made.get(state)
-        if found is not None:
-            self.made.move_to_end(state)
-        return found
-
-    def put(self, state: Hashable, content: bytes, name: str) -> tuple[bytes, str]:
-        self.made[state] = (content, name)
-        while len(self.made) > self.size:
-            self.made.popitem(last=False)
-        return content, name
 
 
 def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]:

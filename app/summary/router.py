@@ -30,9 +30,10 @@ from app.summary.aggregate import (
     chart,
     recommendation_groups,
 )
-from app.summary.converters import PdfCache, pdf_from_html, png_from_svg
+from app.summary.converters import pdf_from_html, png_from_svg
 from app.summary.loader import load_workshop
 from app.summary.records import NOTE_FIELDS, NOTE_LABELS, WorkshopRecord
+from app.summary.report_cache import MemoryReportCache, report_state
 from app.summary.shares import create_share, revoke_share, shares_of, workshop_for_share
 from app.summary.views import (
     ChartRequest,
@@ -315,18 +316,21 @@ def report_pdf(
 ) -> Response:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    # A long workshop's PDF takes a while to typeset: made once per state of the tables,
-    # then handed to everyone who asks (the facilitator, each share link) until a table moves.
-    seqs = session.exec(select(WorkshopTable.seq).where(WorkshopTable.workshop_id == workshop.id))
-    state = (workshop.id, workshop.retention_days, tuple(sorted(seqs)))
-    cache: PdfCache = request.app.state.pdf_cache
-    made = cache.get(state)
-    if made is None:
+    # A long workshop's PDF takes a while to typeset: made once per state of the tables (in
+    # every process, with Redis), then handed to everyone who asks until a table moves.
+    seqs = session.exec(
+        select(WorkshopTable.id, WorkshopTable.seq).where(WorkshopTable.workshop_id == workshop.id)
+    )
+
+    def make() -> tuple[bytes, str]:
         page, record = _report(pages, request, viewer, session, pdf=True)
         html = bytes(page.body).decode("utf-8")
-        made = cache.put(state, pdf_from_html(html), file_name(record, "report", "pdf"))
-    content, name = made
-    return Response(content, media_type="application/pdf", headers=attachment(name))
+        return pdf_from_html(html), file_name(record, "report", "pdf")
+
+    cache: MemoryReportCache = request.app.state.pdf_cache
+    served = cache.serve(workshop.id, report_state(workshop, seqs), make)
+    headers = attachment(served.name) | {"X-Cache": "hit" if served.hit else "miss"}
+    return Response(served.content, media_type="application/pdf", headers=headers)
 
 
 # --- downloads ----------------------------------------------------------------------

@@ -29,6 +29,17 @@ class Subscription:
                 self.queue.get_nowait()
             self.queue.put_nowait(RESYNC)
 
+    def offer_first(self, snapshot: str) -> None:
+        """A snapshot goes ahead of what was queued while it was read: a phone ignores events
+        until its snapshot comes, so an event newer than the snapshot that got in first would be
+        lost to it (those it already holds, seq <= the snapshot's, it ignores as duplicates)."""
+        queued = []
+        while not self.queue.empty():
+            queued.append(self.queue.get_nowait())
+        self.offer(snapshot)
+        for message in queued:
+            self.offer(message)
+
     async def get(self) -> str:
         return await self.queue.get()
 
