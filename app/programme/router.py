@@ -46,6 +46,7 @@ from app.summary.loader import load_workshop
 from app.summary.records import WorkshopRecord
 from app.summary.views import attachment, bar_title, chart_labels, file_name
 from app.web import Pages, request_language, translate
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck
 
 router = APIRouter(include_in_schema=False)
@@ -112,7 +113,7 @@ def _programme(
     # Each workshop's own frozen deck, in the view's language where it has that language.
     sources = tuple(
         Source(
-            load_workshop(session, workshop),
+            load_workshop(session, workshop, workshop_format(session, workshop)),
             workshop_deck(session, workshop, language),
             f"{link.base}/summary",
         )
