@@ -310,3 +310,32 @@ def test_todays_game_is_the_llo_format_file() -> None:
         "reflection": ["observer"],
     }
     assert game.board.side("stimulating").question("nl") == "Welke factoren stimuleren LLO?"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "location", "message"),
+    [
+        (
+            "label: {nl: Het advies, en: The advice}",
+            "label: {nl: Het advies}",
+            "notes[1].label.en",
+            "Field required",
+        ),
+        ("  - leader: respondent3\n", "  - leader: observer\n", "steps[2].leader", "one seat"),
+        ("  - id: advice\n", "  - id: story\n", "notes[1].id", "duplicate note field 'story'"),
+        ("    - id: hindering\n", "    - id: stimulating\n", "board.sides", "once"),
+        ("max_seats: 7", "max_seats: 4", "max_seats", "add up to 5"),
+        ("script: script", "script: elders", "script", "no script 'elders'"),
+    ],
+)
+def test_a_broken_format_is_refused_with_its_line(
+    cards: Path, old: str, new: str, location: str, message: str
+) -> None:
+    path = cards / "llo.format.yaml"
+    assert old in FORMAT
+    path.write_text(FORMAT.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DeckError) as raised:
+        load_library(cards)
+    assert raised.value.location == location
+    assert message in raised.value.message
+    assert raised.value.line is not None
