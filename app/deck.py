@@ -1,10 +1,12 @@
-"""Decks and interviewer's scripts: the one schema for ``cards/`` and its loader.
+"""Decks, interviewer's scripts and game formats: the one schema for ``cards/`` and its loader.
 
 Every deck (factor cards, outcome cards) and every interviewer's script is a YAML file in
 ``cards/`` named ``<id>.<language>.yaml``; its top-level ``kind`` says which it is
-(``factors``, ``outcomes`` or ``script``). The pydantic models below are the schema, and
-:func:`load_library` validates the whole directory at once: it raises :class:`DeckError`,
-naming file, line and key, on the first problem, so a broken deck never reaches a table.
+(``factors``, ``outcomes`` or ``script``). A game's format (app.game.format: roles, steps,
+board words, note fields) is one file for both languages, ``<id>.format.yaml`` with
+``kind: format``. The pydantic models below are the schema, and :func:`load_library`
+validates the whole directory at once: it raises :class:`DeckError`, naming file, line and
+key, on the first problem, so a broken deck or format never reaches a table.
 
 Check the files by hand with ``python -m app.deck [directory]``.
 """
@@ -32,6 +34,9 @@ from pydantic import (
     model_validator,
 )
 
+from app.game import format as game
+from app.game.board import Extent, Side
+from app.game.roles import MAX_SEATS
 from app.i18n import N_
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "Deck",
     "DeckError",
     "Factor",
+    "FormatFile",
     "Library",
     "Script",
     "ScriptStep",
@@ -366,6 +372,200 @@ class Script(_Schema):
         return self
 
 
+# --- the game's format: one file, both languages ------------------------------------------
+
+# Role and note field ids: stored on seats and notes, sent on the wire, used in CSS classes.
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
+SideId = Literal["stimulating", "hindering"]
+ExtentId = Literal["limited", "large"]
+
+
+class Translated(_Schema):
+    """A text in each language. The format's words live in its file, not in the catalogues,
+    so that a format (and a workshop's copy of it) brings its own translations."""
+
+    nl: Text
+    en: Text
+
+    def words(self) -> game.Words:
+        return game.Words(tuple((language, getattr(self, language)) for language in LANGUAGES))
+
+
+class RoleFile(_Schema):
+    id: Ident
+    name: Translated
+    short: Translated  # a few letters, for the dashboard's seat chips
+    task: Translated
+    seats: int | None = Field(default=None, ge=1, le=MAX_SEATS)  # left out: everyone else
+    asks: bool = False  # reads the interviewer's script
+    record: Translated | None = None  # the heading over the notes this role writes
+
+
+class StepFile(_Schema):
+    leader: Ident
+    minutes: int | None = Field(default=None, ge=1, le=120)  # left out: the workshop's
+
+
+class SideFile(_Schema):
+    id: SideId
+    where: Translated
+    question: Translated
+    zones: dict[ExtentId, Translated]
+    tag: Translated
+    lies: Translated
+
+
+class ExtentFile(_Schema):
+    id: ExtentId
+    name: Translated
+
+
+class BoardFile(_Schema):
+    sides: list[SideFile]
+    extents: list[ExtentFile]
+    lies_both: Translated
+    explainers: list[Ident] = []
+
+
+class NoteFile(_Schema):
+    id: Ident
+    label: Translated
+    heading: Translated | None = None  # in the summary and downloads; default: the label
+    writers: list[Ident] = Field(min_length=1)
+    rows: int = Field(default=3, ge=1, le=20)
+    cards_after: bool = False
+    summary: bool = True
+    gathered: bool = False
+
+
+class FormatFile(_Schema):
+    """A game's format, as written in ``cards/<id>.format.yaml``."""
+
+    id: Slug
+    kind: Literal["format"]
+    title: Translated
+    script: Slug
+    max_seats: int = Field(ge=1, le=MAX_SEATS)
+    roles: list[RoleFile] = Field(min_length=1)
+    steps: list[StepFile] = Field(min_length=1, max_length=12)
+    board: BoardFile
+    notes: list[NoteFile] = []
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        for loc, message in self._problems():
+            raise _RuleViolation(loc, message)
+        return self
+
+    def _problems(self) -> Iterator[tuple[Loc, str]]:
+        roles: dict[str, int] = {}
+        for i, role in enumerate(self.roles):
+            if role.id in roles:
+                yield (
+                    ("roles", i, "id"),
+                    f"duplicate role {role.id!r} (also roles[{roles[role.id]}])",
+                )
+            roles.setdefault(role.id, i)
+        counted = sum(role.seats or 0 for role in self.roles)
+        if counted > self.max_seats:
+            yield (
+                ("max_seats",),
+                f"the roles' seats add up to {counted}, more than {self.max_seats}",
+            )
+
+        def unknown(loc: Loc, role: str) -> Iterator[tuple[Loc, str]]:
+            if role not in roles:
+                yield loc, f"{role!r} is not a role of this format ({', '.join(roles)})"
+
+        for i, step in enumerate(self.steps):
+            yield from unknown(("steps", i, "leader"), step.leader)
+            if step.leader in roles and self.roles[roles[step.leader]].seats != 1:
+                yield ("steps", i, "leader"), "a step's leader must be a role of one seat"
+        for i, role_id in enumerate(self.board.explainers):
+            yield from unknown(("board", "explainers", i), role_id)
+        for key, ids, wanted in (
+            ("sides", [side.id for side in self.board.sides], [s.value for s in Side]),
+            ("extents", [extent.id for extent in self.board.extents], [e.value for e in Extent]),
+        ):
+            if sorted(ids) != sorted(wanted):
+                yield ("board", key), f"must name each of {', '.join(wanted)} once"
+        for i, side in enumerate(self.board.sides):
+            if sorted(side.zones) != sorted(e.value for e in Extent):
+                message = f"must name the zone of each extent: {', '.join(e.value for e in Extent)}"
+                yield ("board", "sides", i, "zones"), message
+        notes: dict[str, int] = {}
+        for i, note in enumerate(self.notes):
+            if note.id in notes:
+                yield (
+                    ("notes", i, "id"),
+                    f"duplicate note field {note.id!r} (also notes[{notes[note.id]}])",
+                )
+            notes.setdefault(note.id, i)
+            for j, writer in enumerate(note.writers):
+                yield from unknown(("notes", i, "writers", j), writer)
+
+    def to_format(self) -> game.Format:
+        """The pure core's value (app.game.format), frozen."""
+        return game.Format(
+            id=self.id,
+            title=self.title.words(),
+            script=self.script,
+            max_seats=self.max_seats,
+            roles=tuple(
+                game.RoleSpec(
+                    id=role.id,
+                    name=role.name.words(),
+                    short=role.short.words(),
+                    task=role.task.words(),
+                    seats=role.seats,
+                    asks=role.asks,
+                    record=role.record.words() if role.record else None,
+                )
+                for role in self.roles
+            ),
+            steps=tuple(
+                game.Step(number=i + 1, leader=step.leader, minutes=step.minutes)
+                for i, step in enumerate(self.steps)
+            ),
+            board=game.BoardWords(
+                sides=tuple(
+                    game.SideWords(
+                        id=side.id,
+                        where=side.where.words(),
+                        question=side.question.words(),
+                        # In the board's extent order, whatever order the file wrote them in.
+                        zones=tuple(
+                            (extent.id, side.zones[extent.id].words())
+                            for extent in self.board.extents
+                        ),
+                        tag=side.tag.words(),
+                        lies=side.lies.words(),
+                    )
+                    for side in self.board.sides
+                ),
+                extents=tuple(
+                    game.ExtentWords(id=extent.id, name=extent.name.words())
+                    for extent in self.board.extents
+                ),
+                lies_both=self.board.lies_both.words(),
+                explainers=frozenset(self.board.explainers),
+            ),
+            notes=tuple(
+                game.NoteField(
+                    id=note.id,
+                    label=note.label.words(),
+                    heading=(note.heading or note.label).words(),
+                    writers=frozenset(note.writers),
+                    rows=note.rows,
+                    cards_after=note.cards_after,
+                    summary=note.summary,
+                    gathered=note.gathered,
+                )
+                for note in self.notes
+            ),
+        )
+
+
 class DeckError(Exception):
     """A problem in ``cards/`` (or an uploaded deck), located as precisely as the file allows.
 
@@ -405,6 +605,7 @@ class Library:
 
     decks: dict[tuple[str, str], Deck]  # (deck id, language) -> Deck
     scripts: dict[str, Script]  # language -> Script
+    formats: dict[str, game.Format]  # format id -> Format (both languages in one)
 
     def deck(self, deck_id: str, language: str) -> Deck:
         return self.decks[(deck_id, language)]
@@ -416,6 +617,9 @@ class Library:
 
     def script(self, language: str) -> Script:
         return self.scripts[language]
+
+    def format(self, format_id: str) -> game.Format:
+        return self.formats[format_id]
 
 
 def default_cards_dir() -> Path:
@@ -474,9 +678,12 @@ def load_library(directory: Path) -> Library:
 
     decks: dict[tuple[str, str], tuple[Deck, _Source]] = {}
     scripts: dict[str, tuple[Script, _Source]] = {}
+    formats: dict[str, tuple[FormatFile, _Source]] = {}
     for path in paths:
         item, source = _load_file(path)
-        if isinstance(item, Script):
+        if isinstance(item, FormatFile):
+            formats[item.id] = (item, source)
+        elif isinstance(item, Script):
             if item.language in scripts:
                 other = scripts[item.language][1].path.name
                 raise DeckError(path, None, "", f"a second {item.language} script ({other})")
@@ -488,14 +695,24 @@ def load_library(directory: Path) -> Library:
     _check_scripts(scripts, directory)
     if not any(deck.kind == "factors" for deck, _ in decks.values()):
         raise DeckError(directory, None, "", "no factor deck (a file with kind: factors)")
+    if not formats:
+        raise DeckError(directory, None, "", "no format: add <id>.format.yaml with kind: format")
+    script_ids = {script.id for script, _ in scripts.values()}
+    for item, source in formats.values():
+        if item.script not in script_ids:
+            message = f"no script {item.script!r} here (there is {', '.join(sorted(script_ids))})"
+            raise DeckError(source.path, source.line(("script",)), "script", message)
     return Library(
         decks={key: deck for key, (deck, _) in decks.items()},
         scripts={language: script for language, (script, _) in scripts.items()},
+        formats={format_id: item.to_format() for format_id, (item, _) in formats.items()},
     )
 
 
-def _load_file(path: Path) -> tuple[Deck | Script, _Source]:
+def _load_file(path: Path) -> tuple[Deck | Script | FormatFile, _Source]:
     parts = path.name.split(".")
+    if len(parts) == 3 and parts[0] and parts[1:] == ["format", "yaml"]:
+        return _load_format(path, parts[0])
     if len(parts) != 3 or parts[2] != "yaml" or not parts[0] or parts[1] not in LANGUAGES:
         raise DeckError(
             path, None, "", "file name must be <id>.<language>.yaml with language nl or en"
@@ -531,6 +748,28 @@ def _load_file(path: Path) -> tuple[Deck | Script, _Source]:
                 key,
                 f"{actual!r} does not match the file name {path.name} (expected {expected!r})",
             )
+    return item, source
+
+
+def _load_format(path: Path, format_id: str) -> tuple[FormatFile, _Source]:
+    source = _parse(path)
+    if not isinstance(source.data, dict):
+        raise DeckError(
+            path, None, "", "expected keys (id, kind, roles, steps, …) at the top level"
+        )
+    if source.data.get("kind") != "format":
+        kind = source.data.get("kind")
+        message = (
+            "Field required (format)"
+            if kind is None
+            else f"a .format.yaml file has kind: format, not {kind!r}"
+        )
+        raise DeckError(path, source.line(("kind",)), "kind", message)
+    item = _validate(source, FormatFile)
+    assert isinstance(item, FormatFile)
+    if item.id != format_id:
+        message = f"{item.id!r} does not match the file name {path.name} (expected {format_id!r})"
+        raise DeckError(path, source.line(("id",)), "id", message)
     return item, source
 
 
@@ -609,13 +848,17 @@ def _check_duplicate_keys(source: _Source, node: yaml.Node | None, loc: Loc) -> 
             _check_duplicate_keys(source, item, (*loc, index))
 
 
-def _validate(source: _Source, model: type[Deck] | type[Script]) -> Deck | Script:
+def _validate(
+    source: _Source, model: type[Deck] | type[Script] | type[FormatFile]
+) -> Deck | Script | FormatFile:
     if model is Deck:
         return validate(source.path, source.data, Deck, source.line)
+    if model is FormatFile:
+        return validate(source.path, source.data, FormatFile, source.line)
     return validate(source.path, source.data, Script, source.line)
 
 
-M = TypeVar("M", Deck, Script)
+M = TypeVar("M", Deck, Script, FormatFile)
 
 
 def validate(path: Path, data: Any, model: type[M], line_of: Callable[[Loc], int | None]) -> M:
@@ -826,7 +1069,13 @@ def _display_path(path: Path) -> Path:
 # --- command line -------------------------------------------------------------------------
 
 
-def _summary(item: Deck | Script) -> str:
+def _summary(item: Deck | Script | game.Format) -> str:
+    if isinstance(item, game.Format):
+        leaders = ", ".join(step.leader for step in item.steps)
+        return (
+            f"format {item.title('en')!r}: {len(item.roles)} roles, {item.rounds} steps "
+            f"(led by {leaders}), {len(item.notes)} note fields"
+        )
     if isinstance(item, Script):
         return f"script {item.title!r}: {len(item.steps)} steps"
     factors = sum(len(category.factors) for category in item.categories)
@@ -839,7 +1088,8 @@ def _summary(item: Deck | Script) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m app.deck", description="Check the decks and scripts in a cards directory."
+        prog="python -m app.deck",
+        description="Check the decks, scripts and formats in a cards directory.",
     )
     parser.add_argument(
         "directory", nargs="?", type=Path, default=None, help="default: the repository's cards/"
@@ -853,6 +1103,8 @@ def main(argv: list[str] | None = None) -> int:
     items: list[Deck | Script] = [*library.decks.values(), *library.scripts.values()]
     for item in sorted(items, key=lambda item: f"{item.id}.{item.language}"):
         print(f"{_display_path(directory / f'{item.id}.{item.language}.yaml')}: {_summary(item)}")
+    for format_id, found in sorted(library.formats.items()):
+        print(f"{_display_path(directory / f'{format_id}.format.yaml')}: {_summary(found)}")
     return 0
 
 

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.assets import bundle_imports, bundle_url, favicon_data_url, static_url
-from app.game.roles import ROLE_LABELS
 from app.i18n import LANGUAGES, gettext_for, pick_language
 from app.network import public_base_url
 from app.security import csrf_token, set_csrf_cookie
@@ -38,7 +37,6 @@ class Pages:
                 bundle_url=bundle_url,
                 bundle_imports=bundle_imports,
                 favicon_data_url=favicon_data_url,
-                role_labels=ROLE_LABELS,
             )
             self._environments[language] = env
 

@@ -10,10 +10,41 @@ from dataclasses import replace
 
 import pytest
 
-from app.game.clock import LOOK_MS, MAX_EXTEND_MINUTES, Clock, end, extend, new_clock, pause, start
-from app.game.permissions import NOTE_WRITERS, check_board_command, check_note
+from app.deck import default_cards_dir, load_library
+from app.game import clock as clocks
+from app.game import permissions
+from app.game.clock import LOOK_MS, MAX_EXTEND_MINUTES, Clock, end, extend, pause, start
 from app.game.refusal import Refusal
-from app.game.roles import Role
+
+# The rules as today's game plays them: the format in cards/llo.format.yaml.
+LLO = load_library(default_cards_dir()).format("llo")
+NOTE_WRITERS = {note.id: note.writers for note in LLO.notes}
+
+
+class Role:
+    """The llo format's role ids, by name."""
+
+    INTERVIEWER = "interviewer"
+    RESPONDENT_1 = "respondent1"
+    RESPONDENT_2 = "respondent2"
+    REPORTER = "reporter"
+    OBSERVER = "observer"
+
+
+ALL_ROLES = list(LLO.role_ids)
+
+
+def new_clock(round_minutes: int) -> Clock:
+    return clocks.new_clock(round_minutes, LLO.steps)
+
+
+def check_board_command(role: str, command: str, clock: Clock) -> None:
+    permissions.check_board_command(role, command, clock, LLO)
+
+
+def check_note(role: str, field: str) -> None:
+    permissions.check_note(role, field, LLO)
+
 
 T0 = 1_764_000_000_000  # 24 November 2025, around the workshop
 MINUTE = 60_000
@@ -40,7 +71,7 @@ def test_a_new_clock_waits_with_the_full_round() -> None:
     assert clock.duration_ms == 15 * MINUTE
     assert clock.remaining(T0) == clock.remaining(T0 + 99 * MINUTE) == 15 * MINUTE
     assert clock.deadline_ms is None and clock.look_until() is None
-    assert clock.respondent is Role.RESPONDENT_1
+    assert clock.respondent == Role.RESPONDENT_1
     assert not clock.is_due(T0 + 99 * MINUTE)
 
 
@@ -151,7 +182,7 @@ def test_start_after_round_one_begins_round_two_with_a_fresh_round() -> None:
     now = T0 + 20 * MINUTE
     clock = running_round_two()
     assert (clock.number, clock.status) == (2, "running")
-    assert clock.respondent is Role.RESPONDENT_2
+    assert clock.respondent == Role.RESPONDENT_2
     assert clock.duration_ms == 15 * MINUTE
     assert clock.deadline_ms == now + 15 * MINUTE
     assert clock.remaining(now) == 15 * MINUTE
@@ -209,9 +240,9 @@ def test_the_interviewer_asks_and_does_not_touch_the_cards(command: str, round_n
     assert refusal.code == "not_allowed" and refusal.status == 403
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", ALL_ROLES)
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
-def test_before_the_round_starts_nothing_is_laid(role: Role, command: str) -> None:
+def test_before_the_round_starts_nothing_is_laid(role: str, command: str) -> None:
     refusal = refused(check_board_command, role, command, clock_in(1, "waiting"))
     assert refusal.code == "round_not_started"
 
@@ -249,9 +280,9 @@ def test_the_observer_does_not_touch_the_board(command: str) -> None:
     assert refused(check_board_command, Role.OBSERVER, command, clock_in(1)).code == "not_allowed"
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", ALL_ROLES)
 @pytest.mark.parametrize("command", BOARD_COMMANDS)
-def test_after_the_whistle_the_board_is_locked_for_everyone(role: Role, command: str) -> None:
+def test_after_the_whistle_the_board_is_locked_for_everyone(role: str, command: str) -> None:
     for round_number in (1, 2):
         refusal = refused(check_board_command, role, command, clock_in(round_number, "ended"))
         assert refusal.code == "board_locked"
@@ -270,12 +301,12 @@ def test_the_reporter_writes_the_record_and_the_observer_the_reflection() -> Non
 
 
 @pytest.mark.parametrize("role", [Role.INTERVIEWER, Role.RESPONDENT_1, Role.RESPONDENT_2])
-def test_interviewer_and_respondents_write_no_notes(role: Role) -> None:
+def test_interviewer_and_respondents_write_no_notes(role: str) -> None:
     for field in (*REPORTER_FIELDS, "reflection"):
         refusal = refused(check_note, role, field)
         assert refusal.code == "not_allowed" and refusal.status == 403
 
 
 def test_an_unknown_note_field_is_nobody_s() -> None:
-    for role in Role:
+    for role in ALL_ROLES:
         assert refused(check_note, role, "diary").code == "not_allowed"

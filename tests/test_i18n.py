@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from app.game.roles import ROLE_LABELS, Role
+from app.deck import default_cards_dir, load_library
 from app.i18n import catalogue_path, gettext_for, pick_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,17 +69,22 @@ DUTCH_ROLES = ["Interviewer", "Respondent 1", "Respondent 2", "Rapporteur", "Obs
 OTHER_ROLE_WORDS = re.compile(r"observator|verslaglegger|notulist|waarnemer", re.IGNORECASE)
 
 
-def test_each_role_has_one_name_from_one_catalogue() -> None:
-    assert [gettext_for("nl").gettext(ROLE_LABELS[role]) for role in Role] == DUTCH_ROLES
+def test_each_role_has_one_name_from_one_place() -> None:
+    """A role's name is the format's (cards/llo.format.yaml, both languages), nowhere else."""
+    game = load_library(default_cards_dir()).format("llo")
+    assert [role.name("nl") for role in game.roles] == DUTCH_ROLES
+    format_text = (default_cards_dir() / "llo.format.yaml").read_text(encoding="utf-8")
     with catalogue_path("nl").open("rb") as handle:
-        for message in read_po(handle):
-            strings = [message.string] if isinstance(message.string, str) else message.string
-            for text in strings:
-                assert not OTHER_ROLE_WORDS.search(text or ""), text
-    # No page or module names a role but through ROLE_LABELS.
+        strings = [
+            text
+            for message in read_po(handle)
+            for text in ([message.string] if isinstance(message.string, str) else message.string)
+        ]
+    for text in [*strings, format_text]:
+        assert not OTHER_ROLE_WORDS.search(text or ""), text
+    # No page or module names a role but through the format.
     for path in [*(ROOT / "app").rglob("*.py"), *(ROOT / "app" / "templates").glob("*.html")]:
-        if path.name == "roles.py":
-            continue
         text = path.read_text(encoding="utf-8")
-        for label in ROLE_LABELS.values():
-            assert f'_("{label}")' not in text, (path, label)
+        for role in game.roles:
+            for language in ("nl", "en"):
+                assert f'_("{role.name(language)}")' not in text, (path, role.id)

@@ -21,8 +21,9 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from app.deck import Deck
+from app.deck import Deck, default_cards_dir, load_library
 from app.game.clock import new_clock
+from app.game.format import Format
 from app.game.refusal import Refusal
 from app.models import Placement, Seat, TableEvent, WorkshopTable
 from app.realtime import protocol as p
@@ -32,6 +33,8 @@ from app.tables.service import interview_of, notes_of, round_action
 from tests.conftest import new_phone
 
 ROLES = ("interviewer", "respondent1", "respondent2", "reporter", "observer")
+LLO = load_library(default_cards_dir()).format("llo")
+LLO_STEPS = LLO.steps
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Table:
     id: int
     deck: Deck
     seats: dict[str, int]
+    game: Format
 
 
 @pytest.fixture
@@ -55,7 +59,8 @@ def table(client: TestClient, workshop: dict) -> Iterator[Table]:
     assert found.id is not None
     with Session(engine) as session:  # cards are laid in a round, never before it
         round_action(session, found.id, "start")
-    yield Table(client, found.id, client.app.state.library.deck("llo", "nl"), seats)  # type: ignore[arg-type]
+    library = client.app.state.library
+    yield Table(client, found.id, library.deck("llo", "nl"), seats, library.format("llo"))  # type: ignore[arg-type]
 
 
 def place(n: int, card: str, side: str = "stimulating", extent: str = "large", at: int = 0):
@@ -78,14 +83,14 @@ def send(table: Table, states: TableStates, role: str, command: p.Command) -> p.
     """As the websocket endpoint does: at once where it can, else waiting on the database."""
     engine = table.client.app.state.engine
     live = _PROCESSES.setdefault(id(states), LiveTables(engine, states))
-    outcome = asyncio.run(live.submit(table.id, table.seats[role], command, table.deck))
+    outcome = asyncio.run(live.submit(table.id, table.seats[role], command, table.deck, table.game))
     assert isinstance(outcome.reply, p.Ack)
     return outcome.reply
 
 
 def stored_board(table: Table) -> list[tuple[str, str, str, int, str, str]]:
     with Session(table.client.app.state.engine) as session:
-        state = read_state(session, table.id)
+        state = read_state(session, table.id, table.game.steps)
     return sorted(
         (pl.card, pl.side.value, pl.extent.value, pl.position, pl.explanation, pl.custom_name)
         for pl in state.board
@@ -260,17 +265,17 @@ def test_notes_are_stored_and_overwritten(table: Table) -> None:
         send(table, states, "observer", p.Note(type="note", id="n4", field="development", text="x"))
     with Session(table.client.app.state.engine) as session:
         stored = session.get(WorkshopTable, table.id)
-        notes = notes_of(session, interview_of(session, stored))  # type: ignore[arg-type]
+        notes = notes_of(session, interview_of(session, stored), LLO)  # type: ignore[arg-type]
     assert notes["development"] == "b" and notes["reflection"] == "c"
 
 
 def test_the_kept_tables_are_bounded() -> None:
     states = TableStates(limit=3)
     for n in range(5):
-        states.put(TableState(n, 0, new_clock(15), n, (), {}))
+        states.put(TableState(n, 0, new_clock(15, LLO_STEPS), n, (), {}))
     assert states.get(0) is None and states.get(1) is None
     assert states.get(2) is not None
-    states.put(TableState(9, 0, new_clock(15), 9, (), {}))  # 2 was used last: 3 goes
+    states.put(TableState(9, 0, new_clock(15, LLO_STEPS), 9, (), {}))  # 2 was used last: 3 goes
     assert states.get(3) is None and states.get(2) is not None
 
 
@@ -283,7 +288,9 @@ def test_a_locked_database_is_not_waited_for_on_the_event_loop(table: Table) -> 
     try:
         started = time.monotonic()
         with pytest.raises(sqlite3.OperationalError):
-            live.apply_now(table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck)
+            live.apply_now(
+                table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck, table.game
+            )
         assert time.monotonic() - started < 1.0  # the busy timeout is 5 s: it did not wait
     finally:
         blocker.execute("ROLLBACK")
@@ -307,7 +314,9 @@ def test_a_short_lock_is_waited_out_on_the_event_loop(table: Table) -> None:
     try:
         started = time.monotonic()
         reply = asyncio.run(
-            live.submit(table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck)
+            live.submit(
+                table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck, table.game
+            )
         ).reply
         assert isinstance(reply, p.Ack)
         assert time.monotonic() - started >= 0.15  # it waited for the lock...
@@ -328,7 +337,7 @@ def two_tables(client: TestClient, workshop: dict, table: Table) -> tuple[Table,
     assert other.id is not None and seat.id is not None
     with Session(client.app.state.engine) as session:
         round_action(session, other.id, "start")
-    return table, Table(client, other.id, table.deck, {"respondent1": seat.id})
+    return table, Table(client, other.id, table.deck, {"respondent1": seat.id}, table.game)
 
 
 def test_commands_of_one_turn_of_the_loop_share_one_commit(two_tables: tuple[Table, Table]) -> None:
@@ -341,7 +350,7 @@ def test_commands_of_one_turn_of_the_loop_share_one_commit(two_tables: tuple[Tab
     async def one_turn() -> list[Outcome | None]:
         before = live.commits
         outcomes = [
-            live.apply_now(t.id, t.seats["respondent1"], place(10 + n, "B1-1"), t.deck)
+            live.apply_now(t.id, t.seats["respondent1"], place(10 + n, "B1-1"), t.deck, t.game)
             for n, t in enumerate(two_tables)
         ]
         # Written, not yet committed: another connection does not see them.
@@ -381,7 +390,7 @@ def test_a_failed_commit_is_told_retryably_and_forgets_the_copy(table: Table) ->
         try:
             with pytest.raises(OperationalError):
                 await live.submit(
-                    table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck
+                    table.id, table.seats["respondent1"], place(2, "B1-1"), table.deck, table.game
                 )
         finally:
             live._now_connection = live._now_connection.real
@@ -457,10 +466,12 @@ def test_a_resend_in_another_tables_turn_leaves_no_hole(
 
     async def one_turn() -> Outcome | None:
         other = live.apply_now(
-            second.id, second.seats["respondent1"], place(2, "C1-1"), second.deck
+            second.id, second.seats["respondent1"], place(2, "C1-1"), second.deck, second.game
         )
         assert other is not None  # the other table's move opened this turn's transaction
-        resent = live.apply_now(first.id, first.seats["reporter"], note("old"), first.deck)
+        resent = live.apply_now(
+            first.id, first.seats["reporter"], note("old"), first.deck, first.game
+        )
         await live.committed()
         return resent
 
@@ -511,7 +522,7 @@ def test_an_id_sent_again_with_other_content_is_refused_and_changes_nothing(
     assert stored_board(table) == [("A1-1", "stimulating", "large", 0, "", "")]
     with Session(table.client.app.state.engine) as session:
         stored = session.get(WorkshopTable, table.id)
-        assert notes_of(session, interview_of(session, stored))["development"] == (  # type: ignore[arg-type]
+        assert notes_of(session, interview_of(session, stored), LLO)["development"] == (  # type: ignore[arg-type]
             "het eerste verhaal"
         )
     # The same command again is still acknowledged with its own seq, however it is spelled.

@@ -17,7 +17,7 @@ from datetime import date
 
 import pytest
 
-from app.deck import Deck, load_library
+from app.deck import Deck, default_cards_dir, load_library
 from app.settings import ROOT
 from app.summary.aggregate import Filter, chart, percent, recommendation_groups, split_percent
 from app.summary.chart_svg import render_chart_svg
@@ -52,6 +52,7 @@ def workshop(
         round_minutes=15,
         retention_days=90,
         interviews=interviews,
+        game=load_library(default_cards_dir()).format("llo"),
     )
 
 

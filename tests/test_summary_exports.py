@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from app.deck import Deck, load_library
+from app.deck import Deck, default_cards_dir, load_library
 from app.i18n import gettext_for
 from app.settings import ROOT
 from app.summary import exports
@@ -80,6 +80,7 @@ def workshop_of(interviews: tuple[InterviewRecord, ...], tables: int = 3) -> Wor
         round_minutes=20,
         retention_days=90,
         interviews=interviews,
+        game=load_library(default_cards_dir()).format("llo"),
     )
 
 
@@ -255,7 +256,6 @@ def test_every_key_has_an_english_header_for_the_caller_to_translate() -> None:
             "hindering_cards",
             "ended_at",
         ),
-        *("development", "stands_out", "recommendations", "connections", "reflection"),
         *("field", "text", "code", "title", "category"),
         *("stimulating_limited", "stimulating_limited_percent"),
         *("stimulating_large", "stimulating_large_percent"),
@@ -266,16 +266,20 @@ def test_every_key_has_an_english_header_for_the_caller_to_translate() -> None:
         *("research_stimulating", "organisation", "tables", "interviews", "n"),
         *("n_definition", "rounding"),
     ) == exports.COLUMN_KEYS
-    # A real text for each, not the key: a new note field needs its label here too.
+    # A real text for each, not the key. (The note fields' are the format's: see below.)
     for key, text in exports.COLUMN_HEADERS.items():
         assert text and text != key, key
     for key in exports.COLUMN_KEYS:
         if key.endswith("_percent") or key == "research_stimulating":
             assert "%" in exports.COLUMN_HEADERS[key]
-    assert set(DUTCH) == set(exports.COLUMN_KEYS + exports.SHEET_KEYS) - {
+    notes = set(WORKSHOP.game.note_ids)
+    assert notes == {"development", "stands_out", "recommendations", "connections", "reflection"}
+    assert set(DUTCH) - notes == set(exports.COLUMN_KEYS + exports.SHEET_KEYS) - {
         "custom_name",
         "rounding",
     }
+    # The format's headings of its note fields, in the workshop's language.
+    assert WORKSHOP.note_headings() == {key: DUTCH[key] for key in WORKSHOP.game.note_ids}
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -658,7 +662,8 @@ def test_xlsx_headers_fall_back_to_keys_and_sheet_names_are_made_valid(deck: Dec
     assert book.sheetnames == ["placements", "interviews", "notes", "factors", "Over uitleg"]
     assert book["factors"]["E1"].value == "stimulating_limited_percent (%)"
     assert book["factors"]["P1"].value == "research_stimulating (%)"
-    assert book["notes"]["C2"].value == "development"
+    # A note field is named in the format's own words, whatever the caller passes.
+    assert book["notes"]["C2"].value == "Korte beschrijving van de ontwikkeling"
     assert book["Over uitleg"]["B7"].value == exports.DEFINITIONS["n_definition"]
 
 

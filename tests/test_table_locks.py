@@ -209,7 +209,13 @@ def test_commands_through_two_processes_at_once_get_consecutive_seqs(table: Tabl
         for command in commands(role):
             for _ in range(20):  # a "conflict" is retryable: the phone resends the same command
                 try:
-                    outcome = live.apply(table.id, table.seats[role], command, table.deck)
+                    outcome = live.apply(
+                        table.id,
+                        table.seats[role],
+                        command,
+                        table.deck,
+                        table.library.format("llo"),
+                    )
                     break
                 except Refusal as refusal:
                     assert refusal.code == "conflict", refusal.code

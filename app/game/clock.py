@@ -1,7 +1,8 @@
-"""The round clock: two rounds, one per respondent, each with a deadline the server owns.
+"""The round clock: one round per step of the format, each with a deadline the server owns.
 
 All times are epoch milliseconds passed in by the caller, so the rules are testable without
-waiting. Status: waiting → running ⇄ paused → ended; starting after round 1 ended begins round 2.
+waiting. Status: waiting → running ⇄ paused → ended; starting after a round ended begins the
+format's next step. The clock carries the format's steps, so it knows who leads each round.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from app.game.format import Step
 from app.game.refusal import Refusal
-from app.game.roles import Role
 
 Status = Literal["waiting", "running", "paused", "ended"]
-ROUNDS = 2
 LOOK_MS = 60_000  # "Neem 1 minuut en kijk naar de kaarten"
 MAX_EXTEND_MINUTES = 30
 
@@ -26,11 +26,21 @@ class Clock:
     deadline_ms: int | None = None  # set while running
     remaining_ms: int = 15 * 60_000  # authoritative while waiting or paused
     started_ms: int | None = None  # when this round first started
-    round_ms: int = 15 * 60_000  # the workshop's round length: each new round starts from it
+    round_ms: int = 15 * 60_000  # the workshop's round length: a step without minutes takes it
+    steps: tuple[Step, ...] = ()  # the format's steps; `number` is the current one's
 
     @property
-    def respondent(self) -> Role:
-        return Role.RESPONDENT_1 if self.number == 1 else Role.RESPONDENT_2
+    def step(self) -> Step:
+        return self.steps[self.number - 1]
+
+    @property
+    def respondent(self) -> str:
+        """The role whose interview this round is: it lays the cards."""
+        return self.step.leader
+
+    @property
+    def rounds(self) -> int:
+        return len(self.steps)
 
     def remaining(self, now_ms: int) -> int:
         if self.status == "running" and self.deadline_ms is not None:
@@ -46,26 +56,37 @@ class Clock:
         )
 
 
-def new_clock(round_minutes: int) -> Clock:
-    ms = round_minutes * 60_000
-    return Clock(duration_ms=ms, remaining_ms=ms, round_ms=ms)
+def step_ms(step: Step, round_ms: int) -> int:
+    """A step's length: its own minutes, or the workshop's round length."""
+    return step.minutes * 60_000 if step.minutes is not None else round_ms
+
+
+def new_clock(round_minutes: int, steps: tuple[Step, ...]) -> Clock:
+    """The clock of a new table: waiting for the first step, at that step's length."""
+    if not steps:
+        raise ValueError("a format has at least one step")
+    round_ms = round_minutes * 60_000
+    ms = step_ms(steps[0], round_ms)
+    return Clock(duration_ms=ms, remaining_ms=ms, round_ms=round_ms, steps=steps)
 
 
 def start(clock: Clock, now_ms: int) -> Clock:
-    """Start (or resume) the round; after round 1 has ended this begins round 2 on a fresh board."""
+    """Start (or resume) the round; after a round has ended this begins the next step's round
+    on a fresh board."""
     if clock.status == "running":
         raise Refusal("already_running", "The round is already running.")
     if clock.status == "ended":
-        if clock.number >= ROUNDS:
-            raise Refusal("all_rounds_played", "Both rounds have been played.")
-        # A new round starts from the workshop's round length, not round 1's extensions.
+        if clock.number >= clock.rounds:
+            raise Refusal("all_rounds_played", "Every round has been played.")
+        # A new round starts from its own length, not from the last round's extensions.
+        ms = step_ms(clock.steps[clock.number], clock.round_ms)
         fresh = replace(
             clock,
             number=clock.number + 1,
             status="waiting",
             started_ms=None,
-            duration_ms=clock.round_ms,
-            remaining_ms=clock.round_ms,
+            duration_ms=ms,
+            remaining_ms=ms,
         )
         return start(fresh, now_ms)
     return replace(

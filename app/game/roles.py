@@ -1,63 +1,34 @@
-"""Who sits at a table: the five roles of the game and the rules for taking one."""
+"""Who sits at a table: the rules for taking one of the format's roles.
+
+The roles themselves (their ids, names, seats) are the format's (app.game.format); a role is
+its id, a string, as seats store it and the wire sends it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
+from app.game.format import Format
 from app.game.refusal import Refusal
 
-
-class Role(StrEnum):
-    INTERVIEWER = "interviewer"
-    RESPONDENT_1 = "respondent1"
-    RESPONDENT_2 = "respondent2"
-    REPORTER = "reporter"
-    OBSERVER = "observer"
-
-
-def N_(message: str) -> str:  # noqa: N802 (gettext's marker, which Babel extracts)
-    """Mark a message for the catalogues; the game core imports nothing outside app.game."""
-    return message
-
-
-# The one name of each role (English msgid; Dutch in app/i18n: the game's own words,
-# "Interviewer", "Respondent", "Rapporteur", "Observant"). Every page, export and text
-# that names a role takes it from here, through the catalogue of its language.
-ROLE_LABELS: dict[Role, str] = {
-    Role.INTERVIEWER: N_("Interviewer"),
-    Role.RESPONDENT_1: N_("Respondent 1"),
-    Role.RESPONDENT_2: N_("Respondent 2"),
-    Role.REPORTER: N_("Reporter"),
-    Role.OBSERVER: N_("Observer"),
-}
-
-
-# Every role but the observer is held by one phone; extra people join as observers.
-SINGLE_ROLES: tuple[Role, ...] = (
-    Role.INTERVIEWER,
-    Role.RESPONDENT_1,
-    Role.RESPONDENT_2,
-    Role.REPORTER,
-)
-# Five roles plus two extra observers: a table of seven is the most a board can hold.
+# The most seats any format may give a table: what the socket limits are sized for.
 MAX_SEATS = 7
 MAX_NAME_LENGTH = 40
 
 
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise Refusal("unknown_role", "There is no such role.", status=422) from None
+def parse_role(value: str, game: Format) -> str:
+    if value not in game.role_ids:
+        raise Refusal("unknown_role", "There is no such role.", status=422)
+    return value
 
 
-def check_can_take(role: Role, taken: Iterable[Role]) -> None:
+def check_can_take(role: str, taken: Iterable[str], game: Format) -> None:
     """Raise a Refusal when `role` cannot be taken at a table where `taken` are held."""
     held = list(taken)
-    if len(held) >= MAX_SEATS:
-        raise Refusal("table_full", "This table is full.", {"max": MAX_SEATS})
-    if role in SINGLE_ROLES and role in held:
+    if len(held) >= game.max_seats:
+        raise Refusal("table_full", "This table is full.", {"max": game.max_seats})
+    seats = game.role(role).seats
+    if seats is not None and held.count(role) >= seats:
         raise Refusal("role_taken", "Someone else already has this role.")
 
 

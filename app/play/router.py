@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from app.api_errors import errors
 from app.deps import FormGuard, HubDep, PagesDep, RowNumber, SessionDep, SettingsDep
-from app.game.permissions import NOTE_FIELDS
+from app.game.format import Format
 from app.game.refusal import Refusal
-from app.game.roles import MAX_NAME_LENGTH, SINGLE_ROLES, Role, parse_role
+from app.game.roles import MAX_NAME_LENGTH, parse_role
 from app.play.service import (
     TableContext,
     check_open,
@@ -31,6 +31,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import current_record, kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, request_language, translate
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck, workshop_script
 from app.workshops.retention import deletion_date
 
@@ -57,15 +58,19 @@ def _remember_language(request: Request, response: Response) -> None:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, samesite="lax")
 
 
-def _join_context(context: TableContext, session: Session) -> dict[str, object]:
-    held = members(session, context.table)
+def _join_context(context: TableContext, session: Session, game: Format) -> dict[str, object]:
+    held = [m.role for m in members(session, context.table)]
     return {
         "table": context.table,
         "workshop": context.workshop,
-        "members": held,
-        "taken": {m.role for m in held if m.role in SINGLE_ROLES},
-        "roles": list(Role),
-        "single_roles": SINGLE_ROLES,
+        "members": members(session, context.table),
+        "game": game,
+        # Roles whose seats are all held (everyone else can always observe).
+        "taken": {
+            role.id
+            for role in game.roles
+            if role.seats is not None and held.count(role.id) >= role.seats
+        },
         "max_name": MAX_NAME_LENGTH,
         "code": format_join_code(context.table.join_code),
         "delete_on": deletion_date(context.workshop),
@@ -105,7 +110,11 @@ def join_page(code: str, request: Request, session: SessionDep, pages: PagesDep)
         response: Response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
     else:
         response = pages.render(
-            request, "join.html", _join_context(context, session) | {"error": None}, language
+            request,
+            "join.html",
+            _join_context(context, session, workshop_format(session, context.workshop))
+            | {"error": None},
+            language,
         )
     _remember_language(request, response)
     return response
@@ -127,13 +136,16 @@ async def join_submit(
     token = request.cookies.get(DEVICE_COOKIE) or ""
     if not token or len(token) > 100:
         token = new_token()
+    game = workshop_format(session, context.workshop)
     try:
-        await asyncio.to_thread(take_seat, session, context, token, parse_role(role), name)
+        await asyncio.to_thread(
+            take_seat, session, context, token, parse_role(role, game), name, game
+        )
     except Refusal as refusal:
         if refusal.code == "workshop_finished":
             raise
         error = translate(language, refusal.message, refusal.params)
-        values = _join_context(context, session) | {"error": error, "name_value": name}
+        values = _join_context(context, session, game) | {"error": error, "name_value": name}
         return pages.render(request, "join.html", values, language, status_code=refusal.status)
     await _members_changed(request, context)
     response = RedirectResponse(f"/t/{context.table.join_code}", status_code=303)
@@ -156,20 +168,21 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
     seat = seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE))
     if seat is None:
         return RedirectResponse(f"/j/{context.table.join_code}", status_code=303)
-    role = Role(seat.role)
+    game = workshop_format(session, context.workshop)
+    role = seat.role
     # The record's writers get it in the page; everyone else waits for the snapshot.
     notes, board = (
-        current_record(session, context.table)
-        if role in (Role.REPORTER, Role.OBSERVER)
-        else (dict.fromkeys(NOTE_FIELDS, ""), ())
+        current_record(session, context.table, game)
+        if game.notes_of(role) or game.may_explain(role)
+        else (dict.fromkeys(game.note_ids, ""), ())
     )
     response = pages.render(
         request,
         "play.html",
-        _join_context(context, session)
+        _join_context(context, session, game)
         | {
             "seat": seat,
-            "you": role,
+            "you": game.role(role),
             "notes": notes,
             "board": board,
             # The phone's own language for the cards and the script, as for the interface.
@@ -184,22 +197,23 @@ def table_page(code: str, request: Request, session: SessionDep, pages: PagesDep
 
 class SeatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    role: Role
+    role: str = Field(max_length=32, description="one of the format's roles, e.g. observer")
     name: str = Field("", max_length=MAX_NAME_LENGTH)
 
 
 class SeatOut(BaseModel):
     id: int = Field(description="the seat's id, as member lists and events name it")
-    role: Role
+    role: str
     name: str
     table: int
     table_url: str
 
 
 @router.get("/api/tables/{code}", tags=["tables"], responses=errors(404, 410, 429))
-def api_table(code: str, session: SessionDep) -> dict[str, object]:
+def api_table(code: str, request: Request, session: SessionDep) -> dict[str, object]:
     """Who sits at a table and which roles are free (what the join page shows)."""
-    return table_state(session, find_table(session, code))
+    context = find_table(session, code)
+    return table_state(session, context, workshop_format(session, context.workshop))
 
 
 @router.post(
@@ -222,13 +236,15 @@ async def api_take_seat(
     token = request.cookies.get(DEVICE_COOKIE) or ""
     if not token or len(token) > 100:
         token = new_token()
-    seat = await asyncio.to_thread(take_seat, session, context, token, body.role, body.name)
+    game = workshop_format(session, context.workshop)
+    role = parse_role(body.role, game)
+    seat = await asyncio.to_thread(take_seat, session, context, token, role, body.name, game)
     await _members_changed(request, context)
     set_device_cookie(response, token, settings)
     assert seat.id is not None
     return SeatOut(
         id=seat.id,
-        role=Role(seat.role),
+        role=seat.role,
         name=seat.display_name,
         table=context.table.number,
         table_url=f"/t/{context.table.join_code}",
@@ -299,4 +315,8 @@ def round_picture(
     context = find_table(session, code)
     if seat_of_device(session, context.table, request.cookies.get(DEVICE_COOKIE)) is None:
         raise Refusal("no_seat", "Take a seat at this table first.", status=403)
-    return svg_response(kept_picture(session, context.table, round_number))
+    return svg_response(
+        kept_picture(
+            session, context.table, round_number, workshop_format(session, context.workshop)
+        )
+    )

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.game.format import Format
 from app.game.refusal import Refusal
-from app.game.roles import Role, check_can_take, clean_display_name
+from app.game.roles import check_can_take, clean_display_name
 from app.models import Seat, Workshop, WorkshopTable
 from app.tokens import hash_token, looks_like_join_code, normalise_join_code
 from app.workshops.retention import check_kept
@@ -25,7 +26,7 @@ class TableContext:
 @dataclass(frozen=True)
 class Member:
     seat_id: int
-    role: Role
+    role: str  # a role id of the workshop's format
     name: str
 
 
@@ -51,7 +52,7 @@ def members(session: Session, table: WorkshopTable) -> list[Member]:
     seats = session.exec(
         select(Seat).where(Seat.table_id == table.id).order_by(col(Seat.created_at), col(Seat.id))
     )
-    return [Member(seat.id or 0, Role(seat.role), seat.display_name) for seat in seats]
+    return [Member(seat.id or 0, seat.role, seat.display_name) for seat in seats]
 
 
 def seat_of_device(session: Session, table: WorkshopTable, device_token: str | None) -> Seat | None:
@@ -91,8 +92,9 @@ def take_seat(
     session: Session,
     context: TableContext,
     device_token: str,
-    role: Role,
+    role: str,
     display_name: str | None,
+    game: Format,
 ) -> Seat:
     """Seat this device in `role`, or move its existing seat there."""
     check_open(context.workshop)
@@ -101,7 +103,7 @@ def take_seat(
     others = [
         m.role for m in members(session, context.table) if seat is None or m.seat_id != seat.id
     ]
-    check_can_take(role, others)
+    check_can_take(role, others, game)
     if seat is None:
         assert context.table.id is not None
         seat = Seat(table_id=context.table.id, device_hash=hash_token(device_token), role=role)

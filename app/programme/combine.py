@@ -122,6 +122,7 @@ def pooled(sources: Sequence[Source], title: str) -> WorkshopRecord:
         round_minutes=first.round_minutes,
         retention_days=min(s.record.retention_days for s in sources),
         interviews=tuple(i for s in sources for i in s.record.interviews),
+        game=first.game,  # the chart reads the board; every workshop plays one format today
     )
 
 

@@ -46,6 +46,7 @@ from app.summary.loader import load_workshop
 from app.summary.records import WorkshopRecord
 from app.summary.views import attachment, bar_title, chart_labels, file_name
 from app.web import Pages, request_language, translate
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck
 
 router = APIRouter(include_in_schema=False)
@@ -112,7 +113,7 @@ def _programme(
     # Each workshop's own frozen deck, in the view's language where it has that language.
     sources = tuple(
         Source(
-            load_workshop(session, workshop),
+            load_workshop(session, workshop, workshop_format(session, workshop)),
             workshop_deck(session, workshop, language),
             f"{link.base}/summary",
         )
@@ -123,8 +124,15 @@ def _programme(
         if not value.isdigit() or not 1 <= int(value) <= len(sources):
             raise Refusal("bad_filter", "There is no such workshop in this programme.", status=422)
         places.add(int(value))
-    if form.round_ not in ("", "1", "2"):
-        raise Refusal("bad_filter", "A round is 1 or 2.", status=422)
+    # A round is a step of the workshops' formats: as many as the longest has.
+    rounds = max(s.record.game.rounds for s in sources)
+    if form.round_ and not (form.round_.isdigit() and 1 <= int(form.round_) <= rounds):
+        raise Refusal(
+            "bad_filter",
+            "There is no round %(round)s in these workshops.",
+            {"round": form.round_[:10]},
+            status=422,
+        )
     if form.sort not in SORT_ORDERS:
         raise Refusal("bad_filter", "Unknown sort order.", status=422)
     sort: SortOrder = form.sort
@@ -168,7 +176,7 @@ def _filter_text(programme: Programme) -> str:
     rounds = (
         translate(lang, "round %(n)s", {"n": programme.round_})
         if programme.round_
-        else translate(lang, "both rounds")
+        else translate(lang, "every round")
     )
     return f"{workshops} · {rounds}"
 
@@ -214,6 +222,8 @@ def _view_context(programme: Programme, request: Request) -> dict[str, object]:
     filter_text = _filter_text(programme)
     return {
         "programme": programme,
+        # The rounds to filter by: the steps of the longest format among the workshops.
+        "game": max((s.record.game for s in programme.sources), key=lambda game: game.rounds),
         "deck": deck,
         "chart": every,
         "filter_text": filter_text,

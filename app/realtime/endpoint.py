@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.game.format import Format
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Seat
@@ -33,6 +34,7 @@ from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
 from app.tables.service import dashboard_tables, now_ms, snapshot
 from app.web import translate
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck
 from app.workshops.retention import is_expired
 from app.workshops.service import tables_of, workshop_for_token
@@ -90,6 +92,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
         seat_id: int = seat.id
         # The card ids a phone may lay: from the workshop's own copy (cached per workshop).
         deck = workshop_deck(session, context.workshop)
+        game = workshop_format(session, context.workshop)
     table_id, workshop = context.table.id, context.workshop
     assert table_id is not None
     language = workshop.language
@@ -101,7 +104,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
             current_seat = session.get(Seat, seat.id)
             if table is None or current_seat is None:
                 raise WebSocketDisconnect(CLOSE_NO_SEAT)
-            return p.dump(snapshot(session, table, workshop, current_seat))
+            return p.dump(snapshot(session, table, workshop, current_seat, game))
 
     # One allowance per seat, whatever number of sockets it opens (in this process).
     commands: KeyedLimiter = websocket.app.state.seat_commands
@@ -117,7 +120,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
                 _error(language, _id_of(raw), "too_fast", "Slow down a little.", retry=True)
             )
             return
-        message = _parse(raw, p.CLIENT_MESSAGE, language)
+        message = _parse(raw, p.CLIENT_MESSAGE, language, game)
         if isinstance(message, str):  # not understood: the error to send
             outbox.offer(message)
             return
@@ -132,7 +135,7 @@ async def table_socket(websocket: WebSocket, code: str) -> None:
 
         async with locks(table_id):
             try:
-                outcome = await live.submit(table_id, seat_id, message, deck)
+                outcome = await live.submit(table_id, seat_id, message, deck, game)
             except SeatGone:
                 raise WebSocketDisconnect(CLOSE_NO_SEAT) from None
             except Refusal as refusal:
@@ -229,8 +232,9 @@ def _problem(kind: str) -> str:
     return _PROBLEMS.get(kind, N_("the wrong kind of value"))
 
 
-def _parse(raw: str, adapter: TypeAdapter[Any], language: str) -> Any:
-    """The message `raw` holds, validated by `adapter`; or, if it is not one, the error to send."""
+def _parse(raw: str, adapter: TypeAdapter[Any], language: str, game: Format | None = None) -> Any:
+    """The message `raw` holds, validated by `adapter` (against the table's format, where it
+    has one); or, if it is not one, the error to send."""
     if len(raw.encode("utf-8")) > p.MAX_MESSAGE_BYTES:
         return _error(language, None, "too_large", "This message is too large.")
     try:
@@ -241,7 +245,7 @@ def _parse(raw: str, adapter: TypeAdapter[Any], language: str) -> Any:
         data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
     )
     try:
-        return adapter.validate_python(data)
+        return adapter.validate_python(data, context={"format": game})
     except ValidationError as invalid:
         first = invalid.errors()[0]
         # Past a documented limit, a code of its own: a client can tell the person what to fix.
@@ -365,12 +369,13 @@ async def dashboard_socket(websocket: WebSocket, workshop_id: str) -> None:
         if workshop is None or workshop.id != workshop_id or is_expired(workshop):
             await refuse(websocket, CLOSE_NO_SEAT)
             return
+        game = workshop_format(session, workshop)
     language = workshop.language
 
     def dashboard_snapshot() -> str:
         with Session(engine) as session:
             assert workshop is not None
-            tables = dashboard_tables(session, tables_of(session, workshop))
+            tables = dashboard_tables(session, tables_of(session, workshop), game)
         return p.dump(p.Dashboard(tables=tables))
 
     async def on_text(raw: str, outbox: Subscription) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from app.game.board import MAX_CUSTOM_NAME, MAX_EXPLANATION
 
@@ -24,7 +25,24 @@ CommandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z
 CardId = Annotated[str, Field(min_length=1, max_length=16)]
 SideName = Literal["stimulating", "hindering"]
 ExtentName = Literal["limited", "large"]
-NoteField = Literal["development", "stands_out", "recommendations", "connections", "reflection"]
+# Which note fields and roles there are is the workshop's format's (app.game.format): a
+# message is validated against it through the validation context {"format": Format}.
+RoleName = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+def _a_note_field(value: str, info: ValidationInfo) -> str:
+    """A `note` command names one of the format's fields (any name when there is no format,
+    as for the document's examples)."""
+    game = (info.context or {}).get("format")
+    if game is not None and value not in game.note_ids:
+        expected = ", ".join(repr(field) for field in game.note_ids)
+        raise PydanticCustomError(
+            "literal_error", "Input should be one of {expected}", {"expected": expected}
+        )
+    return value
+
+
+NoteField = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_a_note_field)]
 
 
 class _Command(BaseModel):
@@ -131,9 +149,9 @@ class PlacementOut(_Out):
 
 
 class RoundOut(_Out):
-    number: int = Field(description="1 or 2; which interview the table is on")
+    number: int = Field(description="which step of the format (1, 2, …) the table is on")
     status: Literal["waiting", "running", "paused", "ended"]
-    respondent: Literal["respondent1", "respondent2"]
+    respondent: RoleName = Field(description="the role whose interview it is: it lays the cards")
     duration_ms: int
     deadline: int | None = Field(description="server epoch ms when the round ends, if running")
     remaining_ms: int
@@ -198,7 +216,7 @@ class _Event(_Out):
 
 
 class BoardEvent(_Event):
-    """The whole board after a command, or a fresh one when round 2 starts (`reset`)."""
+    """The whole board after a command, or a fresh one when the next round starts (`reset`)."""
 
     kind: Literal["board"] = "board"
     by: int | None = Field(description="seat id of the phone that caused it; null: the server")
@@ -208,7 +226,7 @@ class BoardEvent(_Event):
 
 
 class NoteEvent(_Event):
-    """One note field's new text; emptied (`reset`) when round 2 starts."""
+    """One note field's new text; emptied (`reset`) when the next round starts."""
 
     kind: Literal["note"] = "note"
     by: int | None = Field(description="seat id of the phone that caused it; null: the server")

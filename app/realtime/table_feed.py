@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.game.roles import SINGLE_ROLES
+from app.game.format import Format
 from app.play.service import TableContext, members
 from app.realtime import protocol as p
 from app.realtime.hub import Hub
@@ -31,16 +31,21 @@ def workshop_channel(workshop_id: str) -> str:
     return f"workshop:{workshop_id}"
 
 
-def table_state(session: Session, context: TableContext) -> dict[str, object]:
+def table_state(session: Session, context: TableContext, game: Format) -> dict[str, object]:
     """Who sits where, for the join page and its API twin."""
-    held = members(session, context.table)
-    taken = {m.role for m in held}
+    seated = members(session, context.table)
+    held = [m.role for m in seated]
     return {
         "table": context.table.number,
         "workshop": context.workshop.title,
         "status": context.workshop.status,
-        "members": [{"id": m.seat_id, "role": m.role.value, "name": m.name} for m in held],
-        "free_roles": [role.value for role in SINGLE_ROLES if role not in taken],
+        "members": [{"id": m.seat_id, "role": m.role, "name": m.name} for m in seated],
+        # Roles with a number of seats, while one is free; everyone else can always observe.
+        "free_roles": [
+            role.id
+            for role in game.roles
+            if role.seats is not None and held.count(role.id) < role.seats
+        ],
     }
 
 

@@ -307,8 +307,10 @@ def recommendation_groups(
     }
     titles = {c.code: c.title for c in deck.categories} | {"": other_title}
     grouped: dict[str, list[Recommendation]] = {code: [] for code in [*names, ""]}
+    gathered = [note.id for note in workshop.game.notes if note.gathered]
     for interview in workshop.interviews:
-        for text in split_recommendations(interview.note("recommendations")):
+        texts = [t for field in gathered for t in split_recommendations(interview.note(field))]
+        for text in texts:
             folded = text.casefold()
             first: dict[str, int] = {}  # category -> where in the text it is first named
             for code, found in names.items():

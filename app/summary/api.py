@@ -94,7 +94,8 @@ def _interviews(
 ) -> list[m.InterviewOut]:
     factor_title = cast(Callable[[str], str], context["factor_title"])
     labels = cast(Mapping[str, str], context["note_labels"])
-    return [m.interview(i, factor_title, labels, picture=picture) for i in interviews]
+    fields = cast(Sequence[str], context["note_fields"])
+    return [m.interview(i, factor_title, labels, fields, picture=picture) for i in interviews]
 
 
 @_twin("/summary.json", response_model=m.SummaryPage)

@@ -23,7 +23,7 @@ from app.summary.aggregate import (
     Share,
     SortOrder,
 )
-from app.summary.records import NOTE_FIELDS, CardRecord, InterviewRecord
+from app.summary.records import CardRecord, InterviewRecord
 
 
 class _Out(BaseModel):
@@ -277,6 +277,7 @@ def interview(
     record: InterviewRecord,
     factor_title: Callable[[str], str],
     note_labels: Mapping[str, str],
+    note_fields: Sequence[str],  # the workshop's format's, in its order
     *,
     picture: bool = False,
 ) -> InterviewOut:
@@ -289,7 +290,7 @@ def interview(
         cards=[_card(card, factor_title) for card in cards],
         notes=[
             NoteOut(field=f, label=note_labels[f], text=record.note(f))
-            for f in NOTE_FIELDS
+            for f in note_fields
             if record.note(f).strip()
         ],
         picture_svg=record.picture_svg if picture else None,

@@ -31,13 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.deck import Deck
 from app.i18n import N_
 from app.summary.aggregate import EXTENTS, SIDES, Chart, FactorRow, chart
-from app.summary.records import (
-    NOTE_FIELDS,
-    NOTE_LABELS,
-    CardRecord,
-    InterviewRecord,
-    WorkshopRecord,
-)
+from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 from app.summary.svg import NOT_XML
 
 __all__ = [
@@ -84,6 +78,7 @@ PLACEMENT_COLUMNS = (
     "custom_name",
     "explanation",
 )
+# Then one column per note field of the workshop's format (_workbook).
 INTERVIEW_COLUMNS = (
     "table",
     "round",
@@ -91,7 +86,6 @@ INTERVIEW_COLUMNS = (
     "stimulating_cards",
     "hindering_cards",
     "ended_at",
-    *NOTE_FIELDS,
 )
 NOTE_COLUMNS = ("table", "round", "field", "text")
 # The chart's four segments, then each side's total (the segments add up to it, as in the chart).
@@ -140,7 +134,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "stimulating_cards": N_("Stimulating cards"),
     "hindering_cards": N_("Hindering cards"),
     "ended_at": N_("Ended (UTC)"),
-    **{field: NOTE_LABELS.get(field, field) for field in NOTE_FIELDS},
+    # The note fields' headings are the format's own words (WorkshopRecord.note_headings).
     "field": N_("Field"),
     "text": N_("Text"),
     "code": N_("Code"),
@@ -431,7 +425,8 @@ def workbook_xlsx(
     """The workshop as an Excel workbook: placements, interviews, notes, factor figures, about.
 
     ``headers`` gives the text, in the workshop's language, of every key in COLUMN_KEYS and
-    SHEET_KEYS, ``labels`` that of every key in VALUE_LABELS; a missing key shows as itself.
+    SHEET_KEYS (the note fields' come from the format), ``labels`` that of every key in
+    VALUE_LABELS; a missing key shows as itself.
     Figures are those of aggregate.chart over all interviews.
     """
     figures = chart(workshop, deck)
@@ -475,6 +470,13 @@ def _workbook(
 ) -> bytes:
     first = parts[0][0]
     whose = _WORKSHOP_COLUMNS if workshop_column else ()
+    # One column per note field of the workshops' formats, named in the format's own words
+    # (the first workshop's, where two name the same field).
+    notes = tuple(dict.fromkeys(field for w, _ in parts for field in w.game.note_ids))
+    headers = {
+        **headers,
+        **{k: v for w, _ in reversed(parts) for k, v in w.note_headings().items()},
+    }
     book = Workbook()
     book.properties.creator = "Kaartspel"
     book.properties.title = first.title
@@ -491,7 +493,7 @@ def _workbook(
     )
     _table(
         sheets["interviews"],
-        (*whose, *INTERVIEW_COLUMNS),
+        (*whose, *INTERVIEW_COLUMNS, *notes),
         (
             [
                 *_whose(workshop, workshop_column),
@@ -501,7 +503,7 @@ def _workbook(
                 sum(c.side == "stimulating" for c in i.cards),
                 sum(c.side == "hindering" for c in i.cards),
                 _utc(i.ended_at),
-                *(i.note(field) for field in NOTE_FIELDS),
+                *(i.note(field) for field in notes),
             ]
             for workshop, _ in parts
             for i in _interviews(workshop)
@@ -512,11 +514,11 @@ def _workbook(
         sheets["notes"],
         (*whose, *NOTE_COLUMNS),
         (
-            [*_whose(workshop, workshop_column), i.table, i.round, headers.get(field, field)]
+            [*_whose(w, workshop_column), i.table, i.round, headers.get(field, field)]
             + [i.note(field)]
-            for workshop, _ in parts
-            for i in _interviews(workshop)
-            for field in NOTE_FIELDS
+            for w, _ in parts
+            for i in _interviews(w)
+            for field in w.game.note_ids
             if i.note(field).strip()
         ),
         headers,
@@ -630,7 +632,7 @@ def _interviews_json(
                 "cards": [
                     _card_json(order, card, names, labels) for order, card in _in_order(interview)
                 ],
-                "notes": {field: interview.note(field) for field in NOTE_FIELDS},
+                "notes": {field: interview.note(field) for field in workshop.game.note_ids},
             }
         )
     return interviews

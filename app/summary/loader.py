@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
+from app.game.format import Format
 from app.models import Interview, InterviewNote, Placement, Workshop, WorkshopTable
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
 from app.tables.pictures import picture_of
@@ -14,9 +15,10 @@ from app.workshops.frozen import workshop_deck
 
 
 def load_workshop(
-    session: Session, workshop: Workshop, *, pictures: bool = False
+    session: Session, workshop: Workshop, game: Format, *, pictures: bool = False
 ) -> WorkshopRecord:
     """Every interview of the workshop with its cards and notes; pictures only when asked.
+    ``game`` is the format it was played with (app.workshops.format.workshop_format).
 
     A round still being played has no kept picture yet: it is drawn from the board as it
     lies now, with the same renderer, so the report never has a hole in it.
@@ -45,7 +47,7 @@ def load_workshop(
         picture = ""
         if pictures:
             picture = interview.picture_svg or picture_of(
-                board, deck, workshop, table, interview.round_number
+                board, deck, game, workshop, table, interview.round_number
             )
         records.append(
             InterviewRecord(
@@ -70,4 +72,5 @@ def load_workshop(
         round_minutes=workshop.round_minutes,
         retention_days=workshop.retention_days,
         interviews=tuple(records),
+        game=game,
     )

@@ -9,19 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.game.permissions import NOTE_FIELDS
-from app.i18n import N_
+from app.game.format import Format
 
-__all__ = ["NOTE_FIELDS", "NOTE_LABELS", "CardRecord", "InterviewRecord", "WorkshopRecord"]
-
-# What each field of the record is called on the phones, in the report and in the data.
-NOTE_LABELS = {
-    "development": N_("Brief description of the development"),
-    "stands_out": N_("What stands out?"),
-    "recommendations": N_("Recommendations to employers"),
-    "connections": N_("Connections between the cards"),
-    "reflection": N_("Observer's reflection"),
-}
+__all__ = ["CardRecord", "InterviewRecord", "WorkshopRecord"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +28,7 @@ class CardRecord:
 @dataclass(frozen=True)
 class InterviewRecord:
     table: int  # the table's number, 1-based
-    round: int  # 1 or 2: which respondent
+    round: int  # which step of the format: 1, 2, …
     cards: tuple[CardRecord, ...]
     notes: Mapping[str, str]
     ended_at: datetime | None  # when the whistle blew; None while the round is on
@@ -65,3 +55,8 @@ class WorkshopRecord:
     round_minutes: int
     retention_days: int
     interviews: tuple[InterviewRecord, ...]
+    game: Format  # what it was played with: its steps, its roles, its note fields
+
+    def note_headings(self) -> dict[str, str]:
+        """Each note field's heading in the workshop's language, by field id."""
+        return {note.id: note.heading(self.language) for note in self.game.notes}

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from app.deck import Deck
 from app.deps import FormGuard, PagesDep, RowNumber, SessionDep
+from app.game.format import Format
 from app.game.refusal import Refusal
 from app.i18n import N_
 from app.models import Workshop, WorkshopTable
@@ -32,7 +33,7 @@ from app.summary.aggregate import (
 )
 from app.summary.converters import pdf_from_html, png_from_svg
 from app.summary.loader import load_workshop
-from app.summary.records import NOTE_FIELDS, NOTE_LABELS, WorkshopRecord
+from app.summary.records import WorkshopRecord
 from app.summary.report_cache import MemoryReportCache, report_state
 from app.summary.shares import create_share, revoke_share, shares_of, workshop_for_share
 from app.summary.views import (
@@ -46,6 +47,7 @@ from app.summary.views import (
 from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import check_kept, deletion_date
@@ -110,7 +112,7 @@ def chart_query(
 ChartQueryDep = Annotated[ChartQuery, Depends(chart_query)]
 
 
-def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
+def _asked(workshop: Workshop, query: ChartQuery, game: Format) -> ChartRequest:
     """The chart options from the query string, checked: a bad one gets a clear 422."""
     tables, round_, sort, reference = query.tables, query.round_, query.sort, query.reference
     numbers: set[int] = set()
@@ -124,8 +126,14 @@ def _asked(workshop: Workshop, query: ChartQuery) -> ChartRequest:
                 status=422,
             )
         numbers.add(int(value))
-    if round_ not in ("", "1", "2"):
-        raise Refusal("bad_filter", "A round is 1 or 2.", status=422)
+    rounds = game.rounds
+    if round_ and not (round_.isdigit() and 1 <= int(round_) <= rounds):
+        raise Refusal(
+            "bad_filter",
+            "There is no round %(round)s in this workshop.",
+            {"round": round_[:10]},
+            status=422,
+        )
     if sort not in SORT_ORDERS:
         raise Refusal("bad_filter", "Unknown sort order.", status=422)
     chosen_sort: SortOrder = sort
@@ -169,21 +177,22 @@ def _summary_context(
         "recommendations": recommendation_groups(
             record, deck, translate(lang, "General (no factor named)")
         ),
-        "note_fields": NOTE_FIELDS,
-        "note_labels": _note_labels(lang),
+        "game": record.game,
+        "note_fields": record.game.note_ids,
+        "note_labels": _note_labels(record),
         "factor_title": lambda code: deck.factor(code).title,
         "downloads": _downloads(viewer, record),
     }
 
 
-def _note_labels(language: str) -> dict[str, str]:
-    labels = NOTE_LABELS | {
-        "stimulating-large": N_("stimulating, to a large extent"),
-        "stimulating-limited": N_("stimulating, to a limited extent"),
-        "hindering-limited": N_("hindering, to a limited extent"),
-        "hindering-large": N_("hindering, to a large extent"),
+def _note_labels(record: WorkshopRecord) -> dict[str, str]:
+    """The note fields' headings and the zones' names, in the format's words."""
+    zones = {
+        f"{side.id}-{extent}": words(record.language)
+        for side in record.game.board.sides
+        for extent, words in side.zones
     }
-    return {key: translate(language, text) for key, text in labels.items()}
+    return record.note_headings() | zones
 
 
 def _downloads(viewer: Viewer, record: WorkshopRecord) -> list[tuple[str, str, str]]:
@@ -214,8 +223,8 @@ def _page(
     """Who is looking, and what the summary and the plenary show them, as they asked."""
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    asked = _asked(workshop, query)
-    record = load_workshop(session, workshop, pictures=pictures)
+    asked = _asked(workshop, query, workshop_format(session, workshop))
+    record = load_workshop(session, workshop, workshop_format(session, workshop), pictures=pictures)
     return viewer, _summary_context(viewer, record, workshop_deck(session, workshop), asked)
 
 
@@ -266,7 +275,7 @@ def _report_context(
 ) -> tuple[WorkshopRecord, Deck, dict[str, object]]:
     """What the report shows (the page, the PDF and report.json): the whole workshop."""
     # The report draws each board from its cards (as text), so it needs no kept pictures.
-    record = load_workshop(session, viewer.workshop)
+    record = load_workshop(session, viewer.workshop, workshop_format(session, viewer.workshop))
     deck = workshop_deck(session, viewer.workshop)
     asked = ChartRequest(Filter(), "category", reference=True)
     context = _summary_context(viewer, record, deck, asked)
@@ -346,8 +355,8 @@ def chart_download_svg(
 ) -> Response:
     viewer = _viewer(session, request, token)
     workshop = viewer.workshop
-    asked = _asked(workshop, query)
-    record = load_workshop(session, workshop)
+    asked = _asked(workshop, query, workshop_format(session, workshop))
+    record = load_workshop(session, workshop, workshop_format(session, workshop))
     _, svg = chart_svg(record, workshop_deck(session, workshop), asked)
     headers = attachment(file_name(record, "chart", "svg")) if download else {}
     return Response(
@@ -359,13 +368,14 @@ def chart_download_svg(
 
 def _download(
     viewer: Viewer,
+    request: Request,
     session: Session,
     name: tuple[str, str],
     media_type: str,
     body: Callable[[WorkshopRecord, Deck], str | bytes],
 ) -> Response:
     """One file of the whole workshop, named after its title and date."""
-    record = load_workshop(session, viewer.workshop)
+    record = load_workshop(session, viewer.workshop, workshop_format(session, viewer.workshop))
     content = body(record, workshop_deck(session, viewer.workshop))
     return Response(content, media_type=media_type, headers=attachment(file_name(record, *name)))
 
@@ -375,9 +385,10 @@ def chart_download_png(
     token: str, request: Request, session: SessionDep, query: ChartQueryDep
 ) -> Response:
     viewer = _viewer(session, request, token)
-    asked = _asked(viewer.workshop, query)
+    asked = _asked(viewer.workshop, query, workshop_format(session, viewer.workshop))
     return _download(
         viewer,
+        request,
         session,
         ("chart", "png"),
         "image/png",
@@ -396,6 +407,7 @@ def placements_csv(token: str, request: Request, session: SessionDep) -> Respons
     labels = _value_labels(viewer.workshop.language)
     return _download(
         viewer,
+        request,
         session,
         ("placements", "csv"),
         "text/csv; charset=utf-8",
@@ -413,6 +425,7 @@ def workbook(token: str, request: Request, session: SessionDep) -> Response:
     }
     return _download(
         viewer,
+        request,
         session,
         ("data", "xlsx"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -426,6 +439,7 @@ def workshop_json(token: str, request: Request, session: SessionDep) -> Response
     labels = _value_labels(viewer.workshop.language)
     return _download(
         viewer,
+        request,
         session,
         ("data", "json"),
         "application/json",
@@ -492,7 +506,7 @@ def table_board(token: str, number: RowNumber, session: SessionDep) -> Response:
     interview = interview_of(session, table)
     board = board_of(session, interview)
     session.rollback()  # looking creates nothing
-    svg = picture_of(
-        board, workshop_deck(session, workshop), workshop, table, interview.round_number
-    )
+    game = workshop_format(session, workshop)
+    deck = workshop_deck(session, workshop)
+    svg = picture_of(board, deck, game, workshop, table, interview.round_number)
     return svg_response(svg)

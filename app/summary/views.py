@@ -31,7 +31,7 @@ def filter_text(language: str, selection: Filter) -> str:
         if selection.tables
         else _("All tables")
     )
-    rounds = _("round %(n)s", n=selection.round) if selection.round else _("both rounds")
+    rounds = _("round %(n)s", n=selection.round) if selection.round else _("every round")
     return f"{tables} · {rounds}"
 
 

@@ -16,6 +16,7 @@ from app.realtime.protocol import Event
 from app.realtime.table_feed import publish
 from app.tables.locks import TableLocks
 from app.tables.service import clock_of, now_ms, round_action
+from app.workshops.format import workshop_format
 
 ACTIONS = ("start", "pause", "extend", "end")
 
@@ -50,6 +51,7 @@ async def control_rounds(
         if table_number is not None:
             query = query.where(WorkshopTable.number == table_number)
         targets = [(t.id, t.number) for t in session.exec(query.order_by(WorkshopTable.number))]  # type: ignore[arg-type]
+        game = workshop_format(session, workshop)
     if not targets:
         raise Refusal("unknown_table", "There is no table with this code.", status=404)
     results: list[TableResult] = []
@@ -63,7 +65,11 @@ async def control_rounds(
                 try:
                     table = session.get(WorkshopTable, table_id)
                     assert table is not None
-                    if every and action == "extend" and not in_progress(clock_of(table)):
+                    if (
+                        every
+                        and action == "extend"
+                        and not in_progress(clock_of(table, game.steps))
+                    ):
                         raise Refusal("not_running", "The round is not running.")
                     events = round_action(session, table_id, action, minutes, now)
                     code = None
@@ -72,7 +78,7 @@ async def control_rounds(
                     events, code = [], refusal.code
                 table = session.get(WorkshopTable, table_id)
                 assert table is not None
-                return events, code, clock_of(table)
+                return events, code, clock_of(table, game.steps)
 
         async with locks(table_id):
             events, code, clock = await asyncio.to_thread(act)

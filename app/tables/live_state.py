@@ -31,9 +31,9 @@ from app.deck import Deck
 from app.game import board as rules
 from app.game.board import Board, Extent, Side
 from app.game.clock import Clock
+from app.game.format import Format, Step
 from app.game.permissions import check_board_command, check_note
 from app.game.refusal import Refusal
-from app.game.roles import Role
 from app.models import InterviewNote, Placement, Seat, TableEvent, WorkshopTable, utcnow
 from app.realtime import protocol as p
 from app.tables.prepared import Cursor, Statements
@@ -76,7 +76,7 @@ class TableState:
     clock: Clock
     interview_id: int
     board: Board
-    roles: dict[int, Role]  # seat id → role, for every seat at the table
+    roles: dict[int, str]  # seat id → role, for every seat at the table
     # command id → (seq of its event, its fingerprint), the latest applied here
     recent: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
     workshop_id: str = ""  # so that deleting the workshop drops its tables (forget_workshop)
@@ -123,7 +123,7 @@ class TableStates:
         return len(self._states)
 
 
-def read_state(session: Session, table_id: int) -> TableState:
+def read_state(session: Session, table_id: int, steps: tuple[Step, ...]) -> TableState:
     """Read a table afresh, its row locked for the session's transaction where the database can
     (PostgreSQL). The row is read first: a board newer than its `seq` can only fail the version
     check, never pass it with a stale board."""
@@ -135,11 +135,11 @@ def read_state(session: Session, table_id: int) -> TableState:
     return TableState(
         table_id=table_id,
         seq=table.seq,
-        clock=clock_of(table),
+        clock=clock_of(table, steps),
         interview_id=_id(interview.id),
         board=board_of(session, interview),
         roles={
-            seat_id: Role(role)
+            seat_id: role
             for seat_id, role in session.connection().execute(
                 select(_S.c.id, _S.c.role).where(_S.c.table_id == table_id)
             )
@@ -233,12 +233,14 @@ _NOTE_ADD = insert(_N).values(
 # --- judging a command against the kept state (pure) ------------------------------------
 
 
-def judge(state: TableState, role: Role, command: p.Command, deck: Deck) -> Board | None:
+def judge(
+    state: TableState, role: str, command: p.Command, deck: Deck, game: Format
+) -> Board | None:
     """The board after a board command (None for a note), or a Refusal; changes nothing."""
     if isinstance(command, p.Note):
-        check_note(role, command.field)
+        check_note(role, command.field, game)
         return None
-    check_board_command(role, command.type, state.clock)
+    check_board_command(role, command.type, state.clock, game)
     board = state.board
     if isinstance(command, p.Place):
         card = deck.card_or_none(command.card)
@@ -307,14 +309,16 @@ class LiveTables:
         self._checkpoint: asyncio.Future[None] | None = None
         self._next_checkpoint = 0.0
 
-    async def submit(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+    async def submit(
+        self, table_id: int, seat_id: int, command: p.Command, deck: Deck, game: Format
+    ) -> Outcome:
         """Apply a phone's command; the outcome is committed when this returns."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
         pause = 0.001
         while True:
             try:
-                outcome = self.apply_now(table_id, seat_id, command, deck)
+                outcome = self.apply_now(table_id, seat_id, command, deck, game)
                 break
             except self._dbapi.OperationalError as busy:
                 # Another writer holds SQLite's lock for a moment (a seat change, presence, a
@@ -326,12 +330,12 @@ class LiveTables:
                 pause = min(pause * 2, 0.02)
         if outcome is None:  # not decidable against the kept copy: a locked read, on a thread
             fallback = self._apply_locked if self.inline else self.apply  # (inline tried it)
-            return await asyncio.to_thread(fallback, table_id, seat_id, command, deck)
+            return await asyncio.to_thread(fallback, table_id, seat_id, command, deck, game)
         await self.committed()
         return outcome
 
     def apply_now(
-        self, table_id: int, seat_id: int, command: p.Command, deck: Deck
+        self, table_id: int, seat_id: int, command: p.Command, deck: Deck, game: Format
     ) -> Outcome | None:
         """The outcome, decided without waiting on anything; None where the kept copy can't
         decide, and the driver's OperationalError where another writer holds the lock.
@@ -349,7 +353,7 @@ class LiveTables:
                 cursor.run("BEGIN")  # this turn's transaction; a savepoint alone would commit
             cursor.run("SAVEPOINT command")  # so that one command can be undone on its own
             try:
-                decided = self._decide_kept(cursor, state, seat_id, command, deck)
+                decided = self._decide_kept(cursor, state, seat_id, command, deck, game)
                 written = isinstance(decided, _Written)
             finally:
                 if not written:
@@ -374,14 +378,16 @@ class LiveTables:
             return done
         return self._turn.done
 
-    def apply(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+    def apply(
+        self, table_id: int, seat_id: int, command: p.Command, deck: Deck, game: Format
+    ) -> Outcome:
         """The outcome, waiting for the database if it must (run it on a worker thread)."""
         state = self.states.get(table_id)
         if state is not None:
             connection = self.engine.raw_connection()
             cursor = Cursor(self._statements, connection)
             try:
-                decided = self._decide_kept(cursor, state, seat_id, command, deck)
+                decided = self._decide_kept(cursor, state, seat_id, command, deck, game)
                 if isinstance(decided, _Written):
                     connection.commit()
                     return _applied(state, seat_id, command, decided)
@@ -393,7 +399,7 @@ class LiveTables:
                 connection.close()
             if decided is not None:
                 return decided
-        return self._apply_locked(table_id, seat_id, command, deck)
+        return self._apply_locked(table_id, seat_id, command, deck, game)
 
     def forget_workshop(self, workshop_id: str) -> None:
         """The workshop was deleted: its tables' kept states go with it (see TableStates)."""
@@ -463,7 +469,13 @@ class LiveTables:
             logger.info("checkpoint skipped", exc_info=True)
 
     def _decide_kept(
-        self, cursor: Cursor, state: TableState, seat_id: int, command: p.Command, deck: Deck
+        self,
+        cursor: Cursor,
+        state: TableState,
+        seat_id: int,
+        command: p.Command,
+        deck: Deck,
+        game: Format,
     ) -> Outcome | _Written | None:
         """Against the kept state: an outcome that wrote nothing, the effect written (not yet
         committed), or None where a fresh, locked read must judge (anything written is void)."""
@@ -474,12 +486,12 @@ class LiveTables:
         if role is None:
             return None
         try:
-            board = judge(state, role, command, deck)
+            board = judge(state, role, command, deck, game)
         except Refusal:
             found = cursor.first(
                 _PROBE, {"t_id": state.table_id, "s_id": seat_id, "c_id": command.id}
             )
-            if found is None or found[:2] != (state.seq, role.value):
+            if found is None or found[:2] != (state.seq, role):
                 return None  # the copy is stale: judge again on a fresh read
             if found[2] is not None:  # a resend of a command applied before this copy
                 return _resent(command, fingerprint, found[2], found[3])
@@ -491,9 +503,11 @@ class LiveTables:
             return None  # (the seq bump is undone with the rest: apply_now, apply)
         return written if stored else None
 
-    def _apply_locked(self, table_id: int, seat_id: int, command: p.Command, deck: Deck) -> Outcome:
+    def _apply_locked(
+        self, table_id: int, seat_id: int, command: p.Command, deck: Deck, game: Format
+    ) -> Outcome:
         with Session(self.engine) as session:
-            state = read_state(session, table_id)
+            state = read_state(session, table_id, game.steps)
             cursor = Cursor(self._statements, session.connection().connection)
             found = cursor.first(_SEQ_OF_COMMAND, {"t_id": table_id, "c_id": command.id})
             role = state.roles.get(seat_id)
@@ -507,7 +521,7 @@ class LiveTables:
                     return _resent(command, fingerprint, int(found[0]), found[1])
                 raise SeatGone(seat_id)
             try:
-                board = judge(state, role, command, deck)
+                board = judge(state, role, command, deck, game)
             except Refusal:
                 session.commit()
                 self.states.put(state)
@@ -538,14 +552,14 @@ def _store(
     cursor: Cursor,
     state: TableState,
     seat_id: int,
-    role: Role,
+    role: str,
     command: p.Command,
     written: _Written,
 ) -> bool:
     """Write the command's effect if the table is still as `state` says; False if it is not."""
     new = state.seq + 1
     table = {"t_id": state.table_id, "s_id": seat_id}
-    if cursor.execute(_BUMP, table | {"t_old": state.seq, "t_new": new, "s_role": role.value}) != 1:
+    if cursor.execute(_BUMP, table | {"t_old": state.seq, "t_new": new, "s_role": role}) != 1:
         return False
     board = written.board
     kind = "board" if board is not None else "note"

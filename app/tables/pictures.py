@@ -5,15 +5,20 @@ from __future__ import annotations
 from fastapi import Response
 
 from app.deck import Deck
-from app.game.board import BLANK_FACTOR, Board
-from app.game.roles import ROLE_LABELS, Role
+from app.game.board import BLANK_FACTOR, Board, Extent, Side
+from app.game.format import Format
 from app.models import Workshop, WorkshopTable
 from app.summary.board_picture import PictureCard, PictureLabels, render_board_svg
 from app.web import translate
 
 
 def picture_of(
-    board: Board, deck: Deck, workshop: Workshop, table: WorkshopTable, round_number: int
+    board: Board,
+    deck: Deck,
+    game: Format,
+    workshop: Workshop,
+    table: WorkshopTable,
+    round_number: int,
 ) -> str:
     lang = workshop.language
 
@@ -35,15 +40,16 @@ def picture_of(
                 category=factor.category,
             )
         )
-    respondent = _(ROLE_LABELS[Role.RESPONDENT_1 if round_number == 1 else Role.RESPONDENT_2])
+    respondent = game.role(game.step(round_number).leader).name(lang)
+    words = game.board
     labels = PictureLabels(
         heading=" · ".join(
             (_("Table %(n)s", n=table.number), _("Round %(n)s", n=round_number), respondent)
         ),
-        stimulating=_("Which factors stimulate lifelong learning?"),
-        hindering=_("Which factors limit lifelong learning?"),
-        limited=_("To a limited extent"),
-        large=_("To a large extent"),
+        stimulating=words.side(Side.STIMULATING).question(lang),
+        hindering=words.side(Side.HINDERING).question(lang),
+        limited=words.extent(Extent.LIMITED).name(lang),
+        large=words.extent(Extent.LARGE).name(lang),
         empty=_("No cards"),
         footer=f"{workshop.title} · {workshop.date.strftime('%d-%m-%Y')}",
     )

@@ -17,7 +17,7 @@ from app.game import board as rules
 from app.game import clock as clocks
 from app.game.board import Board, Extent, Side
 from app.game.clock import Clock
-from app.game.permissions import NOTE_FIELDS
+from app.game.format import Format, Step
 from app.game.refusal import Refusal
 from app.models import (
     Interview,
@@ -33,6 +33,7 @@ from app.play.service import members
 from app.realtime import protocol as p
 from app.tables.pictures import picture_of
 from app.tables.presence import connected_seats
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck
 
 
@@ -56,7 +57,8 @@ def lock_table(session: Session, table_id: int) -> WorkshopTable:
     return table
 
 
-def clock_of(table: WorkshopTable) -> Clock:
+def clock_of(table: WorkshopTable, steps: tuple[Step, ...]) -> Clock:
+    """The table's clock from its seven columns; its round number indexes the format's steps."""
     return Clock(
         number=table.round_number,
         status=table.round_status,  # type: ignore[arg-type]
@@ -65,6 +67,7 @@ def clock_of(table: WorkshopTable) -> Clock:
         remaining_ms=table.remaining_ms,
         started_ms=table.started_ms,
         round_ms=table.round_ms,
+        steps=steps,
     )
 
 
@@ -115,16 +118,19 @@ def board_from_rows(found: Iterable[Placement]) -> Board:
     )
 
 
-def notes_of(session: Session, interview: Interview) -> dict[str, str]:
-    notes = dict.fromkeys(NOTE_FIELDS, "")
+def notes_of(session: Session, interview: Interview, game: Format) -> dict[str, str]:
+    notes = dict.fromkeys(game.note_ids, "")
     for note in session.exec(
         select(InterviewNote).where(InterviewNote.interview_id == interview.id)
     ):
-        notes[note.field] = note.text
+        if note.field in notes:  # a field the format no longer has is not shown
+            notes[note.field] = note.text
     return notes
 
 
-def current_record(session: Session, table: WorkshopTable) -> tuple[dict[str, str], Board]:
+def current_record(
+    session: Session, table: WorkshopTable, game: Format
+) -> tuple[dict[str, str], Board]:
     """The current interview's notes and board, as the snapshot will send them: rendered into
     the reporter's page, so that a reload never shows the record empty. Only read: a round
     nobody has touched has no interview row yet."""
@@ -134,8 +140,8 @@ def current_record(session: Session, table: WorkshopTable) -> tuple[dict[str, st
         )
     ).first()
     if interview is None:
-        return dict.fromkeys(NOTE_FIELDS, ""), ()
-    return notes_of(session, interview), board_of(session, interview)
+        return dict.fromkeys(game.note_ids, ""), ()
+    return notes_of(session, interview, game), board_of(session, interview)
 
 
 def next_seq(
@@ -183,7 +189,7 @@ def round_out(clock: Clock, now: int, whistle: bool = False) -> p.RoundOut:
     return p.RoundOut(
         number=clock.number,
         status=clock.status,
-        respondent=clock.respondent.value,
+        respondent=clock.respondent,
         duration_ms=clock.duration_ms,
         deadline=clock.deadline_ms,
         remaining_ms=clock.remaining(now),
@@ -194,7 +200,7 @@ def round_out(clock: Clock, now: int, whistle: bool = False) -> p.RoundOut:
 
 
 def members_out(session: Session, table: WorkshopTable) -> list[p.Member]:
-    return [p.Member(id=m.seat_id, role=m.role.value, name=m.name) for m in members(session, table)]
+    return [p.Member(id=m.seat_id, role=m.role, name=m.name) for m in members(session, table)]
 
 
 def pictures_out(session: Session, table: WorkshopTable) -> list[p.Picture]:
@@ -210,9 +216,9 @@ def pictures_out(session: Session, table: WorkshopTable) -> list[p.Picture]:
 
 
 def snapshot(
-    session: Session, table: WorkshopTable, workshop: Workshop, seat: Seat | None
+    session: Session, table: WorkshopTable, workshop: Workshop, seat: Seat | None, game: Format
 ) -> p.Snapshot:
-    clock = clock_of(table)
+    clock = clock_of(table, game.steps)
     interview = interview_of(session, table)
     you = None
     if seat is not None and seat.id is not None:
@@ -231,7 +237,7 @@ def snapshot(
         round=round_out(clock, now_ms()),
         board=placements_out(board_of(session, interview)),
         locked=clock.status == "ended",
-        notes=notes_of(session, interview),
+        notes=notes_of(session, interview, game),
         pictures=pictures_out(session, table),
     )
 
@@ -250,7 +256,8 @@ def round_action(
     table = lock_table(session, table_id)
     workshop = session.get(Workshop, table.workshop_id)
     assert workshop is not None
-    clock = clock_of(table)
+    game = workshop_format(session, workshop)
+    clock = clock_of(table, game.steps)
     whistle = False
     if action == "start":
         new = clocks.start(clock, now)
@@ -272,7 +279,7 @@ def round_action(
     store_clock(table, new)
     events: list[p.Event] = []
     if new.status == "ended":
-        _keep_picture(session, table, workshop)
+        _keep_picture(session, table, workshop, game)
     seq = next_seq(session, table, "round", None, None)
     events.append(
         p.RoundEvent(
@@ -295,28 +302,30 @@ def round_action(
                 locked=False,
             )
         )
-        for name in NOTE_FIELDS:
+        for name in game.note_ids:
             seq = next_seq(session, table, "note", None, None)
             events.append(p.NoteEvent(seq=seq, by=None, command="reset", field=name, text=""))
     session.commit()
     return events
 
 
-def _keep_picture(session: Session, table: WorkshopTable, workshop: Workshop) -> None:
+def _keep_picture(session: Session, table: WorkshopTable, workshop: Workshop, game: Format) -> None:
     interview = interview_of(session, table, table.round_number)
     if interview.picture_svg is not None:
         return
     deck = workshop_deck(session, workshop)
     interview.picture_svg = picture_of(
-        board_of(session, interview), deck, workshop, table, interview.round_number
+        board_of(session, interview), deck, game, workshop, table, interview.round_number
     )
     interview.ended_at = utcnow()
     session.add(interview)
 
 
-def kept_picture(session: Session, table: WorkshopTable | None, round_number: int) -> str:
+def kept_picture(
+    session: Session, table: WorkshopTable | None, round_number: int, game: Format
+) -> str:
     """The SVG kept when a round ended, or a clear 404 while the round is still on."""
-    if table is None or round_number not in range(1, clocks.ROUNDS + 1):
+    if table is None or round_number not in range(1, game.rounds + 1):
         raise Refusal("no_picture", "There is no picture of this round (yet).", status=404)
     interview = interview_of(session, table, round_number)
     if interview.picture_svg is None:
@@ -342,28 +351,30 @@ def member_event(session: Session, table_id: int) -> p.Event:
     return event
 
 
-def table_summary(session: Session, table: WorkshopTable) -> p.TableSummary:
+def table_summary(session: Session, table: WorkshopTable, game: Format) -> p.TableSummary:
     """One table as the dashboard shows it: who is there, the round, cards left and right."""
     interview = interview_of(session, table)
     board = board_of(session, interview)
-    notes = notes_of(session, interview)
+    notes = notes_of(session, interview, game)
     assert table.id is not None
     return p.TableSummary(
         table_id=table.id,
         number=table.number,
         seq=table.seq,
-        round=round_out(clock_of(table), now_ms()),
+        round=round_out(clock_of(table, game.steps), now_ms()),
         members=members_out(session, table),
         stimulating=sum(1 for pl in board if pl.side == Side.STIMULATING),
         hindering=sum(1 for pl in board if pl.side == Side.HINDERING),
         online=connected_seats(session, table.id, now_ms()),
         # Has the reporter written anything yet (the observer's reflection aside)?
-        recorded=any(notes[f].strip() for f in NOTE_FIELDS if f != "reflection"),
+        recorded=any(notes[note.id].strip() for note in game.notes if note.summary),
     )
 
 
-def dashboard_tables(session: Session, tables: Iterable[WorkshopTable]) -> list[p.TableSummary]:
+def dashboard_tables(
+    session: Session, tables: Iterable[WorkshopTable], game: Format
+) -> list[p.TableSummary]:
     """A workshop's tables as the dashboard shows them (its socket and the workshop's JSON)."""
-    summaries = [table_summary(session, table) for table in tables]
+    summaries = [table_summary(session, table, game) for table in tables]
     session.commit()  # interviews created on first look are kept
     return summaries

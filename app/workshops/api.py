@@ -22,6 +22,7 @@ from app.models import Workshop
 from app.network import Reachability
 from app.realtime.protocol import TableSummary
 from app.tables.service import dashboard_tables
+from app.workshops.format import workshop_format
 from app.workshops.retention import CHOICES, MAX_DAYS, change_retention, deletion_date
 from app.workshops.router import _api_workshop, _facilitator_workshop, workshop_context
 from app.workshops.schemas import WorkshopOut
@@ -68,7 +69,9 @@ def workshop_json(token: str, session: SessionDep, settings: SettingsDep) -> Wor
         phones_join_at=str(context["base"]),
         phone_reach=PhoneReach(ok=reach.ok, reason=reach.reason),
         listens_locally=bool(context["listens_locally"]),
-        tables=dashboard_tables(session, tables_of(session, workshop)),
+        tables=dashboard_tables(
+            session, tables_of(session, workshop), workshop_format(session, workshop)
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
+from app.workshops.format import workshop_format
 from app.workshops.frozen import workshop_deck, workshop_kit
 from app.workshops.own_deck import OwnDeck, read_own_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
@@ -248,6 +249,7 @@ def workshop_context(
         "listens_locally": listens_locally and reachability.ok and not settings.public_url,
         "deck_title": workshop_deck(session, workshop, language).title,
         "deck_languages": list(workshop_kit(session, workshop).decks),
+        "game": workshop_format(session, workshop),  # its roles name the dashboard's seats
     }
 
 
@@ -449,7 +451,7 @@ async def form_round_action(
 
 @router.get("/f/{token}/tables/{number}/rounds/{round_number}.svg", include_in_schema=False)
 def facilitator_picture(
-    token: str, number: RowNumber, round_number: RowNumber, session: SessionDep
+    token: str, number: RowNumber, round_number: RowNumber, session: SessionDep, library: LibraryDep
 ) -> Response:
     workshop = _facilitator_workshop(session, token)
     table = session.exec(
@@ -457,4 +459,6 @@ def facilitator_picture(
             WorkshopTable.workshop_id == workshop.id, WorkshopTable.number == number
         )
     ).first()
-    return svg_response(kept_picture(session, table, round_number))
+    return svg_response(
+        kept_picture(session, table, round_number, workshop_format(session, workshop))
+    )

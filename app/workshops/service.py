@@ -9,9 +9,12 @@ from sqlmodel import Session, col, select
 
 from app.deck import Deck, DeckError, Library
 from app.deck_files import own_decks, problem_text, read_data
+from app.game.clock import new_clock
 from app.game.refusal import Refusal
 from app.models import Interview, Workshop, WorkshopTable
+from app.tables.service import store_clock
 from app.tokens import hash_token, new_join_code, new_token
+from app.workshops.format import workshop_format
 from app.workshops.frozen import copy_content, library_decks, store_copy
 from app.workshops.retention import deletion_date
 from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
@@ -74,11 +77,12 @@ def create_workshop(
         facilitator_hash=hash_token(token),
     )
     session.add(workshop)
-    ms = data.round_minutes * 60_000
+    # Each table's clock waits for the format's first step, at that step's length.
+    clock = new_clock(data.round_minutes, workshop_format(session, workshop).steps)
     tables = []
     for number in range(1, data.tables + 1):
         table = WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
-        table.duration_ms = table.remaining_ms = table.round_ms = ms
+        store_clock(table, clock)
         session.add(table)
         tables.append(table)
     session.flush()

@@ -8,7 +8,10 @@ const announce = document.getElementById("dash-announce");
 const helpSummary = document.getElementById("help-summary");
 const labels = document.getElementById("dash-labels").content;
 const word = (k) => labels.querySelector(`[data-k="${k}"]`)?.textContent ?? k;
-const ROLES = ["interviewer", "respondent1", "respondent2", "reporter", "observer"];
+// The workshop's format (app/game/format.py), as the page lists it: the roles in order, and the
+// note fields whose text counts as "recorded".
+const ROLES = [...labels.querySelectorAll("[data-role]")].map((el) => el.dataset.role);
+const RECORDED = new Set([...labels.querySelectorAll("[data-recorded]")].map((el) => el.dataset.recorded));
 const NO_CARDS_AFTER = 5 * 60_000;
 const tables = new Map(); // table_id -> summary
 let offset = 0; // server clock minus ours
@@ -98,7 +101,7 @@ function apply(event) {
     t.hindering = event.hindering;
   } else if (event.kind === "members") {
     t.members = event.members;
-  } else if (event.kind === "note" && event.field !== "reflection") {
+  } else if (event.kind === "note" && RECORDED.has(event.field)) {
     if (event.text.trim()) t.recorded = true;
   }
 }

@@ -9,6 +9,7 @@ import { createCardDialog } from "./card-dialog.js";
 import { createClock } from "./clock.js";
 import { socket } from "./connect.js";
 import { deck } from "./deck.js";
+import { format } from "./format.js";
 import { createHand } from "./hand.js";
 import { renderMembers } from "./members.js";
 import { byZone, freeCard, predict, predictNotes, zoneKey } from "./model.js";
@@ -23,6 +24,8 @@ const root = $("play");
 const code = root.dataset.table;
 const mySeat = Number(root.dataset.seat);
 const myRole = root.dataset.role;
+const asks = root.classList.contains("asks"); // reads the script (the interviewer)
+const myRounds = format.roundsLedBy(myRole); // the rounds this phone's role tells its story in
 
 const table = createTable();
 const { state } = table;
@@ -30,7 +33,7 @@ const { state } = table;
 const clock = createClock({
   lookText(round) {
     if (myRole === round.respondent) return t("look.you");
-    if (myRole === "interviewer") return t("look.other", { role: t(`role.${round.respondent}`) });
+    if (asks) return t("look.other", { role: t(`role.${round.respondent}`) });
     return null;
   },
 });
@@ -376,9 +379,11 @@ function render() {
   link.hidden = !latest;
   if (latest) link.href = latest.url;
   for (const id of ["turn-later", "turn-done"]) $(id).hidden = true;
-  if (myRole.startsWith("respondent") && round.respondent !== myRole && !state.locked) {
-    const mine = myRole === "respondent1" ? 1 : 2;
-    const banner = $(mine > round.number ? "turn-later" : "turn-done");
+  if (myRounds.length && round.respondent !== myRole && !state.locked) {
+    // The next round this role leads, else the last one it led.
+    const next = myRounds.find((n) => n > round.number);
+    const mine = next ?? myRounds[myRounds.length - 1];
+    const banner = $(next ? "turn-later" : "turn-done");
     banner.textContent = fill(banner.dataset.text, { n: mine });
     banner.hidden = false;
   }

@@ -1,8 +1,9 @@
 // Who is at the table, kept true live as people join, change role or leave.
 
+import { format } from "./format.js";
 import { t } from "./strings.js";
 
-const ROLE_ORDER = ["interviewer", "respondent1", "respondent2", "reporter", "observer"];
+const ROLE_ORDER = format.roles;
 
 export function renderMembers(members, mySeat) {
   const list = document.getElementById("members");

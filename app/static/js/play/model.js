@@ -1,12 +1,10 @@
 // The board as data: zones, the one placement rule the phone checks early, and predicting the
-// board from the server's board plus the commands the server has not confirmed yet. Pure.
+// board from the server's board plus the commands the server has not confirmed yet. Pure but
+// for the zones, which are the format's (format.js).
 
-export const ZONES = [
-  ["stimulating", "limited"],
-  ["stimulating", "large"],
-  ["hindering", "limited"],
-  ["hindering", "large"],
-];
+import { format } from "./format.js";
+
+export const ZONES = format.zones;
 
 export const zoneKey = (side, extent) => `${side}-${extent}`;
 
