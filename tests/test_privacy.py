@@ -300,6 +300,7 @@ def test_a_workshop_past_its_deletion_date_is_refused_everywhere_at_once(
         "share_id": share_id,
         "workshop_id": workshop["id"],
         "action": "start",
+        "language": "nl",
     }
     sockets = {
         f"{WS_BASE}/ws/tables/{code}": 4404,
