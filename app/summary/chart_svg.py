@@ -9,7 +9,8 @@ either way are furthest out. Colour never carries meaning alone: segments are la
 "+ / ++ / − / −−" with their percentage, each side's total is printed at its end (a side
 never chosen says "0%", so a zero is not mistaken for a missing row), the legend spells out
 every sign, and each bar has a text title with all its figures. Segments print the
-percentages of FactorRow.segment, which add up to the total beside them.
+percentages of FactorRow.segment, which add up to the total beside them. A factor's name is
+never cut: it wraps in the label column and its row grows, so no two long names read alike.
 """
 
 from __future__ import annotations
@@ -17,15 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.summary.aggregate import Chart, FactorRow
-from app.summary.svg import INK, MUTED, open_tag, shorten, svg_open, tag, tag_text
+from app.summary.svg import INK, MUTED, open_tag, shorten, svg_open, tag, tag_text, text_node, wrap
 
 WIDTH = 1000
 MARGIN = 20
-LABEL_WIDTH = 270
+LABEL_WIDTH = 310
 BAR_AREA = (WIDTH - 2 * MARGIN - LABEL_WIDTH) // 2  # pixels for 100% on each side
 MIDDLE = MARGIN + LABEL_WIDTH + BAR_AREA
-ROW = 30
+ROW = 30  # a one-line factor name; each further line of its name adds LABEL_LINE
 BAR = 18
+LABEL_SIZE = 14
+LABEL_LINE = 17
+# Room at the column's right edge for a near-100% bar's total ("100%", 12 px bold, printed
+# inside the bar's end), so no name line runs into it.
+TOTAL_ROOM = 40
 NAMED = 18  # the blank card's row grows by a line that lists its names, side by side
 NAMED_CHARS = 130
 GROUP_HEAD = 30
@@ -85,8 +91,9 @@ def render_chart_svg(
             y += GROUP_HEAD
         for row in group.rows:
             title = bar_titles.get(row.code, row.title)
-            body.append(_bar(row, y, show_reference, title, zeros=chart.n > 0))
-            y += ROW
+            lines = label_lines(row.title)
+            body.append(_bar(row, y, lines, show_reference, title, zeros=chart.n > 0))
+            y += row_height(lines)
             if row.named:
                 body.append(_names(row, y, labels))
                 y += NAMED
@@ -138,19 +145,38 @@ def _names(row: FactorRow, y: int, labels: ChartLabels) -> str:
     )
 
 
-def _bar(row: FactorRow, y: int, show_reference: bool, title: str, *, zeros: bool) -> str:
-    parts = [
-        open_tag("g"),
-        tag_text("title", title),
-        tag_text(
-            "text",
-            shorten(row.title, 38),
-            x=MARGIN,
-            y=y + BAR - 4,
-            fill=INK,
-            **{"font-size": 14},
-        ),
+def label_lines(title: str) -> list[str]:
+    """The factor's whole name, wrapped to the label column: never cut, however long, so
+    two long names stay apart and a programme maker reads each in full."""
+    return wrap(title, LABEL_WIDTH - TOTAL_ROOM, LABEL_SIZE, bold=False, max_lines=None)
+
+
+def row_height(lines: list[str]) -> int:
+    return ROW + LABEL_LINE * (max(len(lines), 1) - 1)
+
+
+def _label(lines: list[str], y: int) -> str:
+    """One <text> with a <tspan> per line, so the name reads (and copies) as one string."""
+    spans = [
+        open_tag("tspan", x=MARGIN, y=y + BAR - 4 + index * LABEL_LINE)
+        + text_node(line)
+        + "</tspan>"
+        for index, line in enumerate(lines)
     ]
+    # The space between spans keeps the words apart in the text; a broken slash joins up.
+    text = "".join(
+        span + ("" if index == len(lines) - 1 or lines[index].endswith("/") else " ")
+        for index, span in enumerate(spans)
+    )
+    return open_tag("text", fill=INK, **{"font-size": LABEL_SIZE}) + text + "</text>"
+
+
+def _bar(
+    row: FactorRow, top: int, lines: list[str], show_reference: bool, title: str, *, zeros: bool
+) -> str:
+    # A name of several lines: the bar sits in the middle of them.
+    y = top + (row_height(lines) - ROW) // 2
+    parts = [open_tag("g"), tag_text("title", title), _label(lines, top)]
     for side in ("stimulating", "hindering"):
         start = 0.0
         for extent in ("limited", "large"):
