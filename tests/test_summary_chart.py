@@ -438,3 +438,30 @@ def test_80_character_factor_names_are_shown_whole_and_never_overlap(long_deck: 
     # The rows grow with their names: the picture is as tall as what it holds.
     bottom = max(b.bottom for _, b in names)
     assert bottom < float(root.get("height", "0")) - 40
+
+
+def test_a_long_workshop_name_wraps_in_the_charts_head_and_stays_on_the_picture(
+    deck: Deck,
+) -> None:
+    """The subtitle names the workshop: a long name ran off the right edge (programme view)."""
+    long_title = "Gemeente Midden met een heel lange naam voor een workshop in de regio " * 2
+    record = workshop(*KNOWN.interviews, title=long_title.strip())
+    _, svg = chart_svg(record, deck, ChartRequest(Filter(), "category", reference=False))
+    root = ElementTree.fromstring(svg)
+    width = int(root.get("width", "0"))
+    head = [el for el in root if el.tag == f"{SVG}text"]  # not the bars' (inside their <g>)
+    boxes = []
+    for el in head:
+        size = float(el.get("font-size", "14"))
+        em = EM_BOLD if el.get("font-weight") == "700" else EM_REGULAR
+        text, x, y = el.text or "", float(el.get("x", "0")), float(el.get("y", "0"))
+        shift = {"end": 1.0, "middle": 0.5}.get(el.get("text-anchor", ""), 0.0)
+        left = x - shift * len(text) * size * em
+        boxes.append(
+            (text, Box(left, y - 0.93 * size, left + len(text) * size * em, y + 0.24 * size))
+        )
+        assert boxes[-1][1].right <= width, f"{text!r} runs off the chart"
+    for index, (text, box) in enumerate(boxes):
+        for other_text, other in boxes[index + 1 :]:
+            assert not box.overlaps(other), f"{text!r} overlaps {other_text!r}"
+    assert " ".join(text for text, _ in boxes).count(long_title.strip()) == 1

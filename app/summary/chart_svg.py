@@ -18,7 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.summary.aggregate import Chart, FactorRow
-from app.summary.svg import INK, MUTED, open_tag, shorten, svg_open, tag, tag_text, text_node, wrap
+from app.summary.svg import (
+    INK,
+    MUTED,
+    open_tag,
+    shorten,
+    svg_open,
+    tag,
+    tag_text,
+    text_lines,
+    text_node,
+    wrap,
+)
 
 WIDTH = 1000
 MARGIN = 20
@@ -35,7 +46,9 @@ TOTAL_ROOM = 40
 NAMED = 18  # the blank card's row grows by a line that lists its names, side by side
 NAMED_CHARS = 130
 GROUP_HEAD = 30
-HEAD = 96
+HEAD = 100  # with a one-line title and subtitle; each further line adds its own height
+TITLE_SIZE, TITLE_LINE = 20, 24
+SUBTITLE_SIZE, SUBTITLE_LINE = 13, 17
 FOOT = 70
 MIN_SEGMENT_LABEL = 34  # px: narrower segments show their figure in the bar's title only
 
@@ -74,8 +87,10 @@ def render_chart_svg(
 ) -> str:
     """Draw the chart as a standalone SVG (no XML declaration, no ids: safe to inline)."""
     show_reference = reference and chart.has_reference
+    title_lines, subtitle_lines = _head_lines(labels)
+    head = HEAD + TITLE_LINE * (len(title_lines) - 1) + SUBTITLE_LINE * (len(subtitle_lines) - 1)
     body: list[str] = []
-    y = HEAD
+    y = head
     for group in chart.groups:
         if group.title:
             body.append(
@@ -104,7 +119,7 @@ def render_chart_svg(
                 "text",
                 labels.empty,
                 x=MIDDLE,
-                y=HEAD - 30,
+                y=head - 30,
                 fill=MUTED,
                 **{"font-size": 14, "text-anchor": "middle"},
             )
@@ -114,8 +129,8 @@ def render_chart_svg(
         svg_open(WIDTH, height, f"{labels.title}. {labels.subtitle}"),
         tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
         tag_text("title", f"{labels.title}. {labels.subtitle}"),
-        *_grid(HEAD - 8, bars_bottom),
-        *_head(labels),
+        *_grid(head - 8, bars_bottom),
+        *_head(labels, title_lines, subtitle_lines),
         *body,
         *_legend(labels, bars_bottom + 26, show_reference),
         "</svg>",
@@ -258,22 +273,41 @@ def _grid(top: int, bottom: int) -> list[str]:
     return lines
 
 
-def _head(labels: ChartLabels) -> list[str]:
+def _head_lines(labels: ChartLabels) -> tuple[list[str], list[str]]:
+    """Title and subtitle wrapped to the chart's width: a workshop's long name (in the
+    subtitle) ran off the picture's right edge."""
+    width = WIDTH - 2 * MARGIN
+    return (
+        wrap(labels.title, width, TITLE_SIZE, bold=True, max_lines=None),
+        wrap(labels.subtitle, width, SUBTITLE_SIZE, bold=False, max_lines=None),
+    )
+
+
+def _head(labels: ChartLabels, title: list[str], subtitle: list[str]) -> list[str]:
+    below_title = TITLE_LINE * (len(title) - 1)
+    sides = 72 + below_title + SUBTITLE_LINE * (len(subtitle) - 1)
     return [
-        tag_text(
-            "text",
-            labels.title,
-            x=MARGIN,
-            y=28,
+        *text_lines(
+            title,
+            MARGIN,
+            28,
+            TITLE_LINE,
             fill=INK,
-            **{"font-size": 20, "font-weight": 700},
+            **{"font-size": TITLE_SIZE, "font-weight": 700},
         ),
-        tag_text("text", labels.subtitle, x=MARGIN, y=50, fill=MUTED, **{"font-size": 13}),
+        *text_lines(
+            subtitle,
+            MARGIN,
+            50 + below_title,
+            SUBTITLE_LINE,
+            fill=MUTED,
+            **{"font-size": SUBTITLE_SIZE},
+        ),
         tag_text(
             "text",
             f"\u2190 {labels.stimulating}",
             x=MIDDLE - 10,
-            y=72,
+            y=sides,
             fill=_FILL[("stimulating", "large")],
             **{"font-size": 14, "font-weight": 700, "text-anchor": "end"},
         ),
@@ -281,7 +315,7 @@ def _head(labels: ChartLabels) -> list[str]:
             "text",
             f"{labels.hindering} \u2192",
             x=MIDDLE + 10,
-            y=72,
+            y=sides,
             fill=_FILL[("hindering", "large")],
             **{"font-size": 14, "font-weight": 700},
         ),
