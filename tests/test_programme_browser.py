@@ -102,6 +102,10 @@ def test_the_programme_view_of_three_workshops(
         if size == "phone":
             expect(page.locator("#chart")).to_be_hidden()
             expect(phone_bars.first).to_be_visible()
+            # And each workshop's chart (the SVG was 7-px text there).
+            expect(page.locator(".workshop-chart > .chart").first).to_be_hidden()
+            expect(page.locator(".workshop-chart .chart-phone .bars")).to_have_count(3)
+            expect(page.locator(".workshop-chart .chart-phone .bars").last).to_be_visible()
         else:
             expect(page.locator("#chart svg")).to_be_visible()
             expect(phone_bars.first).to_be_hidden()
