@@ -1008,6 +1008,48 @@ def test_the_plenary_chart_fills_the_projector_with_labels_of_at_least_18px(scen
     assert not problems, "\n".join(problems)
 
 
+def test_the_summary_chart_is_readable_on_a_phone(scene: Scene) -> None:
+    """On a 390-px phone the SVG chart was 640 px of 9-px text in a box that scrolled
+    sideways (the hindering half off the screen), and 358 px of 5-px text in the report. There
+    the same figures come as HTML bars, each factor's whole name on its own line at text size;
+    a laptop keeps the SVG. The report's two top lists stack instead of squeezing side by
+    side, names broken mid-word."""
+    page = scene.phone.page
+    problems: list[str] = []
+    for name in ("summary", "report"):
+        page.goto(scene.pages()[name])
+        expect(page.locator("figure.chart")).to_be_hidden()
+        expect(page.locator(".chart-phone .bars")).to_be_visible()
+        rows: list[dict] = page.locator(".chart-phone .bar-row").evaluate_all(
+            """rows => rows.map(row => {
+              const label = row.querySelector('.bar-label'), box = label.getBoundingClientRect();
+              return {text: label.textContent.trim(), px: parseFloat(getComputedStyle(label).fontSize),
+                      clipped: label.scrollWidth > label.clientWidth + 1,
+                      share: box.width / row.getBoundingClientRect().width,
+                      right: row.getBoundingClientRect().right};
+            })"""
+        )
+        assert [r["text"] for r in rows] == [f.title for f in DECK.factors()], name
+        width = page.evaluate("document.documentElement.clientWidth")
+        problems += [
+            f"{name}: {r['text']!r}: {r['px']} px, clipped {r['clipped']}, "
+            f"{r['share']:.0%} of its row"
+            for r in rows
+            if r["px"] < 16 or r["clipped"] or r["share"] < 0.9 or r["right"] > width
+        ]
+        problems += horizontal_scroll(page, f"{name} (phone)")
+        screenshot(page, f"{name}-chart-phone")
+    stimulating, hindering = (box(d) for d in page.locator("#top > div").all())
+    if hindering["y"] < stimulating["y"] + stimulating["height"]:
+        problems.append("report: the two top lists stand side by side on a phone")
+    laptop = scene.laptop.page
+    for name in ("summary", "report"):
+        laptop.goto(scene.pages()[name])
+        expect(laptop.locator("figure.chart svg")).to_be_visible()
+        expect(laptop.locator(".chart-phone")).to_be_hidden()
+    assert not problems, "\n".join(problems)
+
+
 def test_keyboard_focus_follows_a_card_from_the_hand_to_its_place_and_back(scene: Scene) -> None:
     """Item 7: after Enter on a card, focus stayed on it (~25 Shift+Tab to "Place here")."""
     page = scene.phones["respondent1"].page

@@ -13,15 +13,18 @@ So N = 4 interviews with cards (5 interviews in all).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from xml.etree import ElementTree
 
 import pytest
 
-from app.deck import Deck, default_cards_dir, load_library
+from app.deck import Deck, deck_data, default_cards_dir, load_library
 from app.settings import ROOT
 from app.summary.aggregate import Filter, chart, percent, recommendation_groups, split_percent
 from app.summary.chart_svg import render_chart_svg
 from app.summary.records import CardRecord, InterviewRecord, WorkshopRecord
+from app.summary.svg import EM_BOLD, EM_REGULAR
 from app.summary.views import ChartRequest, chart_labels, chart_svg, file_name
 
 
@@ -323,3 +326,143 @@ def test_grouping_by_the_researchs_types_of_conversion_factor(deck: Deck) -> Non
     assert {r.code: figures(result, r.code) for r in result.rows} == by_category
     _, svg = chart_svg(KNOWN, deck, ChartRequest(Filter(), "type", reference=False))
     assert "Werk/organisatie conversiefactoren" in svg
+
+
+# --- issue #17 item 1 on screen: whole factor names, however long ----------------------
+
+# Long titles that agree for their first 60 characters: cut anywhere before that, two rows
+# would read the same.
+LONG_STEM = "Ondersteuning door de leidinggevende bij het leren naast het werk, "
+
+
+@pytest.fixture(scope="module")
+def long_deck(deck: Deck) -> Deck:
+    data = deck_data(deck)
+    for category in data["categories"]:
+        for factor in category["factors"]:
+            factor["title"] = f"{LONG_STEM}factor {factor['code']}".ljust(80, "x")[:80]
+    return Deck.model_validate(data)
+
+
+def _boxes(svg: str) -> tuple[list[tuple[str, Box]], list[Box]]:
+    """Each factor name's lines with their boxes, and the boxes of everything else drawn in
+    the bar area (bars and figures). Text is measured as the chart measures it: by
+    character count, with the average glyph width of app.summary.svg."""
+    root = ElementTree.fromstring(svg)
+    names: list[tuple[str, Box]] = []
+    others: list[Box] = []
+
+    def text_box(x: float, y: float, text: str, el: ElementTree.Element) -> Box:
+        size = float(el.get("font-size", "14"))
+        width = len(text) * size * (EM_BOLD if el.get("font-weight") == "700" else EM_REGULAR)
+        anchor = el.get("text-anchor", "start")
+        left = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
+        # Above and below the baseline as far as DejaVu Sans's glyphs reach (0.93 and 0.24 em).
+        return Box(left, y - 0.93 * size, left + width, y + 0.24 * size)
+
+    for bar in root.iter(f"{SVG}g"):
+        texts = bar.findall(f"{SVG}text")
+        name, figures = texts[0], texts[1:]
+        spans = name.findall(f"{SVG}tspan")
+        assert spans, "a factor name without lines"
+        for span in spans:
+            line = span.text or ""
+            names.append((line, text_box(float(span.get("x")), float(span.get("y")), line, name)))
+        for el in figures:
+            x, y = float(el.get("x")), float(el.get("y"))
+            others.append(text_box(x, y, el.text or "", el))
+        for rect in bar.findall(f"{SVG}rect"):
+            x, y = float(rect.get("x")), float(rect.get("y"))
+            others.append(Box(x, y, x + float(rect.get("width")), y + float(rect.get("height"))))
+    return names, others
+
+
+@dataclass(frozen=True)
+class Box:
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
+        )
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_80_character_factor_names_are_shown_whole_and_never_overlap(long_deck: Deck) -> None:
+    # Every factor on both sides in most interviews: bars up to 100%, totals at their ends.
+    boards = [
+        interview(
+            1 + i % 3,
+            1 + i // 3,
+            *(
+                card(f"{f.code}-1", side, "large" if i % 2 else "limited")
+                for f in long_deck.factors()
+                if not f.blank
+                for side in ("stimulating", "hindering")
+                if (i + len(f.code)) % 4 or side == "stimulating"
+            ),
+        )
+        for i in range(6)
+    ]
+    record = workshop(*boards)
+    result, svg = chart_svg(record, long_deck, ChartRequest(Filter(), "category", reference=False))
+    titles = [row.title for row in result.rows]
+    assert len(titles[0]) == 80 and len(set(titles)) == len(titles)
+    root = ElementTree.fromstring(svg)
+    shown = [
+        " ".join("".join(name.itertext()).split())
+        for bar in root.iter(f"{SVG}g")
+        for name in bar.findall(f"{SVG}text")[:1]
+    ]
+    assert shown == titles  # each name whole, in its row's order, nothing cut off
+    # The accessible text too: each bar's title, and the chart's own label.
+    bar_titles = [bar.findtext(f"{SVG}title") or "" for bar in root.iter(f"{SVG}g")]
+    assert all(t.startswith(f"{title}: ") for t, title in zip(bar_titles, titles, strict=True))
+    assert root.get("aria-label", "").startswith(root.findtext(f"{SVG}title") or "-")
+    names, others = _boxes(svg)
+    assert len(names) > len(titles)  # the names did wrap
+    width = int(root.get("width", "0"))
+    for index, (line, box) in enumerate(names):
+        assert box.right <= width, f"{line!r} runs off the chart"
+        for other_line, other in names[index + 1 :]:
+            assert not box.overlaps(other), f"{line!r} overlaps {other_line!r}"
+        for other in others:
+            assert not box.overlaps(other), f"{line!r} overlaps a bar or a figure at {other}"
+    # The rows grow with their names: the picture is as tall as what it holds.
+    bottom = max(b.bottom for _, b in names)
+    assert bottom < float(root.get("height", "0")) - 40
+
+
+def test_a_long_workshop_name_wraps_in_the_charts_head_and_stays_on_the_picture(
+    deck: Deck,
+) -> None:
+    """The subtitle names the workshop: a long name ran off the right edge (programme view)."""
+    long_title = "Gemeente Midden met een heel lange naam voor een workshop in de regio " * 2
+    record = workshop(*KNOWN.interviews, title=long_title.strip())
+    _, svg = chart_svg(record, deck, ChartRequest(Filter(), "category", reference=False))
+    root = ElementTree.fromstring(svg)
+    width = int(root.get("width", "0"))
+    head = [el for el in root if el.tag == f"{SVG}text"]  # not the bars' (inside their <g>)
+    boxes = []
+    for el in head:
+        size = float(el.get("font-size", "14"))
+        em = EM_BOLD if el.get("font-weight") == "700" else EM_REGULAR
+        text, x, y = el.text or "", float(el.get("x", "0")), float(el.get("y", "0"))
+        shift = {"end": 1.0, "middle": 0.5}.get(el.get("text-anchor", ""), 0.0)
+        left = x - shift * len(text) * size * em
+        boxes.append(
+            (text, Box(left, y - 0.93 * size, left + len(text) * size * em, y + 0.24 * size))
+        )
+        assert boxes[-1][1].right <= width, f"{text!r} runs off the chart"
+    for index, (text, box) in enumerate(boxes):
+        for other_text, other in boxes[index + 1 :]:
+            assert not box.overlaps(other), f"{text!r} overlaps {other_text!r}"
+    assert " ".join(text for text, _ in boxes).count(long_title.strip()) == 1

@@ -392,3 +392,16 @@ def test_pages_and_downloads_name_each_role_as_the_game_does(
     for word in ("Rapporteur", "Observant"):
         assert word in texts["join"] and word in texts["dashboard"]
     assert "wat de rapporteur en de observant schrijven" in texts["join"]  # the privacy text
+
+
+def test_the_bar_charts_name_the_blank_cards_names_by_side_in_words(
+    client: TestClient, seeded: tuple[dict, str]
+) -> None:
+    """The plenary's bars (and the phone's, on the summary page) printed the names as Python
+    saw them: "(Named(name='Mantelzorg', side='stimulating'),)"."""
+    _, token = seeded
+    for path in ("plenary", "summary"):
+        page = html(client, f"/f/{token}/{path}")
+        bars = page.split('class="bars"', 1)[1].split("</figure>", 1)[0]
+        assert "(Stimulerend: Mantelzorg)" in bars, path
+        assert "Named(" not in page, path

@@ -9,7 +9,8 @@ either way are furthest out. Colour never carries meaning alone: segments are la
 "+ / ++ / − / −−" with their percentage, each side's total is printed at its end (a side
 never chosen says "0%", so a zero is not mistaken for a missing row), the legend spells out
 every sign, and each bar has a text title with all its figures. Segments print the
-percentages of FactorRow.segment, which add up to the total beside them.
+percentages of FactorRow.segment, which add up to the total beside them. A factor's name is
+never cut: it wraps in the label column and its row grows, so no two long names read alike.
 """
 
 from __future__ import annotations
@@ -17,19 +18,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.summary.aggregate import Chart, FactorRow
-from app.summary.svg import INK, MUTED, open_tag, shorten, svg_open, tag, tag_text
+from app.summary.svg import (
+    INK,
+    MUTED,
+    open_tag,
+    shorten,
+    svg_open,
+    tag,
+    tag_text,
+    text_lines,
+    text_node,
+    wrap,
+)
 
 WIDTH = 1000
 MARGIN = 20
-LABEL_WIDTH = 270
+LABEL_WIDTH = 310
 BAR_AREA = (WIDTH - 2 * MARGIN - LABEL_WIDTH) // 2  # pixels for 100% on each side
 MIDDLE = MARGIN + LABEL_WIDTH + BAR_AREA
-ROW = 30
+ROW = 30  # a one-line factor name; each further line of its name adds LABEL_LINE
 BAR = 18
+LABEL_SIZE = 14
+LABEL_LINE = 17
+# Room at the column's right edge for a near-100% bar's total ("100%", 12 px bold, printed
+# inside the bar's end), so no name line runs into it.
+TOTAL_ROOM = 40
 NAMED = 18  # the blank card's row grows by a line that lists its names, side by side
 NAMED_CHARS = 130
 GROUP_HEAD = 30
-HEAD = 96
+HEAD = 100  # with a one-line title and subtitle; each further line adds its own height
+TITLE_SIZE, TITLE_LINE = 20, 24
+SUBTITLE_SIZE, SUBTITLE_LINE = 13, 17
 FOOT = 70
 MIN_SEGMENT_LABEL = 34  # px: narrower segments show their figure in the bar's title only
 
@@ -68,8 +87,10 @@ def render_chart_svg(
 ) -> str:
     """Draw the chart as a standalone SVG (no XML declaration, no ids: safe to inline)."""
     show_reference = reference and chart.has_reference
+    title_lines, subtitle_lines = _head_lines(labels)
+    head = HEAD + TITLE_LINE * (len(title_lines) - 1) + SUBTITLE_LINE * (len(subtitle_lines) - 1)
     body: list[str] = []
-    y = HEAD
+    y = head
     for group in chart.groups:
         if group.title:
             body.append(
@@ -85,8 +106,9 @@ def render_chart_svg(
             y += GROUP_HEAD
         for row in group.rows:
             title = bar_titles.get(row.code, row.title)
-            body.append(_bar(row, y, show_reference, title, zeros=chart.n > 0))
-            y += ROW
+            lines = label_lines(row.title)
+            body.append(_bar(row, y, lines, show_reference, title, zeros=chart.n > 0))
+            y += row_height(lines)
             if row.named:
                 body.append(_names(row, y, labels))
                 y += NAMED
@@ -97,7 +119,7 @@ def render_chart_svg(
                 "text",
                 labels.empty,
                 x=MIDDLE,
-                y=HEAD - 30,
+                y=head - 30,
                 fill=MUTED,
                 **{"font-size": 14, "text-anchor": "middle"},
             )
@@ -107,8 +129,8 @@ def render_chart_svg(
         svg_open(WIDTH, height, f"{labels.title}. {labels.subtitle}"),
         tag("rect", x=0, y=0, width=WIDTH, height=height, fill="#ffffff"),
         tag_text("title", f"{labels.title}. {labels.subtitle}"),
-        *_grid(HEAD - 8, bars_bottom),
-        *_head(labels),
+        *_grid(head - 8, bars_bottom),
+        *_head(labels, title_lines, subtitle_lines),
         *body,
         *_legend(labels, bars_bottom + 26, show_reference),
         "</svg>",
@@ -138,19 +160,38 @@ def _names(row: FactorRow, y: int, labels: ChartLabels) -> str:
     )
 
 
-def _bar(row: FactorRow, y: int, show_reference: bool, title: str, *, zeros: bool) -> str:
-    parts = [
-        open_tag("g"),
-        tag_text("title", title),
-        tag_text(
-            "text",
-            shorten(row.title, 38),
-            x=MARGIN,
-            y=y + BAR - 4,
-            fill=INK,
-            **{"font-size": 14},
-        ),
+def label_lines(title: str) -> list[str]:
+    """The factor's whole name, wrapped to the label column: never cut, however long, so
+    two long names stay apart and a programme maker reads each in full."""
+    return wrap(title, LABEL_WIDTH - TOTAL_ROOM, LABEL_SIZE, bold=False, max_lines=None)
+
+
+def row_height(lines: list[str]) -> int:
+    return ROW + LABEL_LINE * (max(len(lines), 1) - 1)
+
+
+def _label(lines: list[str], y: int) -> str:
+    """One <text> with a <tspan> per line, so the name reads (and copies) as one string."""
+    spans = [
+        open_tag("tspan", x=MARGIN, y=y + BAR - 4 + index * LABEL_LINE)
+        + text_node(line)
+        + "</tspan>"
+        for index, line in enumerate(lines)
     ]
+    # The space between spans keeps the words apart in the text; a broken slash joins up.
+    text = "".join(
+        span + ("" if index == len(lines) - 1 or lines[index].endswith("/") else " ")
+        for index, span in enumerate(spans)
+    )
+    return open_tag("text", fill=INK, **{"font-size": LABEL_SIZE}) + text + "</text>"
+
+
+def _bar(
+    row: FactorRow, top: int, lines: list[str], show_reference: bool, title: str, *, zeros: bool
+) -> str:
+    # A name of several lines: the bar sits in the middle of them.
+    y = top + (row_height(lines) - ROW) // 2
+    parts = [open_tag("g"), tag_text("title", title), _label(lines, top)]
     for side in ("stimulating", "hindering"):
         start = 0.0
         for extent in ("limited", "large"):
@@ -232,22 +273,41 @@ def _grid(top: int, bottom: int) -> list[str]:
     return lines
 
 
-def _head(labels: ChartLabels) -> list[str]:
+def _head_lines(labels: ChartLabels) -> tuple[list[str], list[str]]:
+    """Title and subtitle wrapped to the chart's width: a workshop's long name (in the
+    subtitle) ran off the picture's right edge."""
+    width = WIDTH - 2 * MARGIN
+    return (
+        wrap(labels.title, width, TITLE_SIZE, bold=True, max_lines=None),
+        wrap(labels.subtitle, width, SUBTITLE_SIZE, bold=False, max_lines=None),
+    )
+
+
+def _head(labels: ChartLabels, title: list[str], subtitle: list[str]) -> list[str]:
+    below_title = TITLE_LINE * (len(title) - 1)
+    sides = 72 + below_title + SUBTITLE_LINE * (len(subtitle) - 1)
     return [
-        tag_text(
-            "text",
-            labels.title,
-            x=MARGIN,
-            y=28,
+        *text_lines(
+            title,
+            MARGIN,
+            28,
+            TITLE_LINE,
             fill=INK,
-            **{"font-size": 20, "font-weight": 700},
+            **{"font-size": TITLE_SIZE, "font-weight": 700},
         ),
-        tag_text("text", labels.subtitle, x=MARGIN, y=50, fill=MUTED, **{"font-size": 13}),
+        *text_lines(
+            subtitle,
+            MARGIN,
+            50 + below_title,
+            SUBTITLE_LINE,
+            fill=MUTED,
+            **{"font-size": SUBTITLE_SIZE},
+        ),
         tag_text(
             "text",
             f"\u2190 {labels.stimulating}",
             x=MIDDLE - 10,
-            y=72,
+            y=sides,
             fill=_FILL[("stimulating", "large")],
             **{"font-size": 14, "font-weight": 700, "text-anchor": "end"},
         ),
@@ -255,7 +315,7 @@ def _head(labels: ChartLabels) -> list[str]:
             "text",
             f"{labels.hindering} \u2192",
             x=MIDDLE + 10,
-            y=72,
+            y=sides,
             fill=_FILL[("hindering", "large")],
             **{"font-size": 14, "font-weight": 700},
         ),

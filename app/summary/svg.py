@@ -39,8 +39,11 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:") + ELLIPSIS
 
 
-def wrap(text: str, width: float, font_size: float, *, bold: bool, max_lines: int) -> list[str]:
-    """Lines that fit ``width`` units by character count; the last one ends in "…" if cut."""
+def wrap(
+    text: str, width: float, font_size: float, *, bold: bool, max_lines: int | None
+) -> list[str]:
+    """Lines that fit ``width`` units by character count; the last one ends in "…" if cut
+    (``max_lines=None``: never cut)."""
     chars = max(4, int(width / (font_size * (EM_BOLD if bold else EM_REGULAR))))
     # A slash is a place to break too ("Leidinggevenden/management"), not mid-word.
     lines = textwrap.wrap(
