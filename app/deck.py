@@ -606,6 +606,8 @@ class Library:
     decks: dict[tuple[str, str], Deck]  # (deck id, language) -> Deck
     scripts: dict[str, Script]  # language -> Script
     formats: dict[str, game.Format]  # format id -> Format (both languages in one)
+    # The validated files behind ``formats``: what a workshop's frozen copy stores.
+    format_files: dict[str, FormatFile]
 
     def deck(self, deck_id: str, language: str) -> Deck:
         return self.decks[(deck_id, language)]
@@ -706,6 +708,7 @@ def load_library(directory: Path) -> Library:
         decks={key: deck for key, (deck, _) in decks.items()},
         scripts={language: script for language, (script, _) in scripts.items()},
         formats={format_id: item.to_format() for format_id, (item, _) in formats.items()},
+        format_files={format_id: item for format_id, (item, _) in formats.items()},
     )
 
 

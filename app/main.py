@@ -49,7 +49,6 @@ from app.tables.live_state import LiveTables
 from app.tables.locks import TableLocks
 from app.web import Pages, request_language, translate
 from app.workshops.api import router as workshops_api_router
-from app.workshops.format import use_formats
 from app.workshops.retention import keep_retention
 from app.workshops.router import router as workshops_router
 
@@ -60,7 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # Load and validate every deck now: a broken deck stops the start, it never half-loads.
     library = load_library(settings.cards_dir)
-    use_formats(library)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,4 @@
-"""A workshop keeps the deck and script it was created with: cards/ may change, it does not.
+"""A workshop keeps the deck, format and script it was created with: cards/ may change, it does not.
 
 The cards live in a private copy (settings ``cards_dir``); the test creates a workshop,
 changes the files, starts the app again on the same database, and looks at everything.
@@ -26,6 +26,7 @@ from tests.test_live_table import open_table, place
 
 OLD_TITLE, NEW_TITLE = "Toekomstdromen", "Dromen van morgen"
 OLD_STEP = "Beschrijf kort deze ontwikkeling."
+OLD_QUESTION, NEW_QUESTION = "Welke factoren stimuleren LLO?", "Wat helpt jou?"
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def cards_settings(settings: Settings, cards: Path) -> Settings:
 
 
 def change_cards(cards: Path) -> None:
-    """Rename a factor, add one, and reword the script, in both languages."""
+    """Rename a factor, add one, reword the script and the board's question."""
     for language in ("nl", "en"):
         deck = cards / f"llo.{language}.yaml"
         text_ = deck.read_text(encoding="utf-8")
@@ -51,6 +52,10 @@ def change_cards(cards: Path) -> None:
         text_ = text_.replace("\n  - code: B\n", new + "\n  - code: B\n", 1)
         text_ = text_.replace("[A1, A2, A3, A4, A5, A6]", "[A1, A2, A3, A4, A5, A6, A7]")
         deck.write_text(text_, encoding="utf-8")
+    game = cards / "llo.format.yaml"
+    game.write_text(
+        game.read_text(encoding="utf-8").replace(OLD_QUESTION, NEW_QUESTION), encoding="utf-8"
+    )
     script = cards / "script.nl.yaml"
     script.write_text(
         script.read_text(encoding="utf-8").replace(OLD_STEP, "Iets anders."), encoding="utf-8"
@@ -103,9 +108,12 @@ def test_changing_cards_changes_no_existing_workshop(cards_settings: Settings, c
         for name in ("summary", "plenary", "report", "board"):
             assert OLD_TITLE in pages[name], name
         assert OLD_STEP in pages["play"]
+        assert OLD_QUESTION in pages["play"] and NEW_QUESTION not in pages["play"]
         # A workshop created now plays with today's files.
         workshop2 = client.post("/api/workshops", json={"title": "Nieuw", "tables": 1}).json()
-        assert NEW_TITLE in str(looks(client, workshop2)["deck"])
+        now = looks(client, workshop2)
+        assert NEW_TITLE in str(now["deck"])
+        assert NEW_QUESTION in now["pages"]["play"]  # type: ignore[index]
 
 
 def test_a_card_only_todays_files_know_is_refused(cards_settings: Settings, cards: Path) -> None:
@@ -185,6 +193,7 @@ def _back_fill(url: str, cards: Path) -> None:
     for language in ("nl", "en"):
         assert deck_data(kit.deck(language)) == deck_data(library.deck("llo", language))
         assert kit.script(language) == library.script(language)
+    assert kit.format == library.format("llo")
     command.downgrade(alembic_config(url), "0005")
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -1,7 +1,7 @@
-"""What a workshop is played with, kept with it: the one way to read its deck and script.
+"""What a workshop is played with, kept with it: the one way to read its deck, format and script.
 
-When a workshop is created its decks (each language it has) and the interviewer's script
-(both languages) are copied into ``frozen_copy`` (app.models.FrozenCopy). Every page, the
+When a workshop is created its decks (each language it has), the game's format and the
+interviewer's script (both languages) are copied into ``frozen_copy`` (app.models.FrozenCopy). Every page, the
 protocol, the summary, the downloads and the board pictures read them here, never from
 ``cards/``: changing the files later changes no workshop that exists.
 
@@ -9,6 +9,7 @@ The stored value is a dict, so that later parts of the game can join it under ke
 their own::
 
     {"version": 1,
+     "format": <format>,                          # cards/<id>.format.yaml (app.deck.FormatFile)
      "decks": {"nl": <deck>, "en": <deck>},      # the deck file's keys (app.deck.Deck)
      "scripts": {"nl": <script>, "en": <script>}}  # the same for app.deck.Script
 
@@ -29,11 +30,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.deck import LANGUAGES, Deck, Library, Script, deck_data
+from app.deck import LANGUAGES, Deck, FormatFile, Library, Script, deck_data
+from app.game.format import Format
 from app.game.refusal import Refusal
 from app.models import FrozenCopy, Workshop
 
 VERSION = 1
+# Every workshop is created with the format in cards/llo.format.yaml, for now.
+DEFAULT_FORMAT = "llo"
 # Workshops whose parsed copy stays in memory: a day's workshops on one server, and more.
 CACHE_SIZE = 64
 
@@ -45,6 +49,7 @@ class Kit:
     language: str  # the workshop's: the one every copy has
     decks: Mapping[str, Deck]
     scripts: Mapping[str, Script]
+    format: Format  # the game's shape (both languages in one)
 
     def deck(self, language: str) -> Deck:
         return self.decks.get(language) or self.decks[self.language]
@@ -53,9 +58,12 @@ class Kit:
         return self.scripts.get(language) or self.scripts[self.language]
 
 
-def copy_content(decks: Mapping[str, Deck], library: Library) -> dict[str, Any]:
-    """The value to store: these decks, and the script of ``cards/`` as it is today."""
+def copy_content(
+    decks: Mapping[str, Deck], library: Library, format_id: str = DEFAULT_FORMAT
+) -> dict[str, Any]:
+    """The value to store: these decks, and the format and script of ``cards/`` as they are."""
     return {
+        "format": library.format_files[format_id].model_dump(mode="json"),
         "version": VERSION,
         "decks": {language: deck_data(deck) for language, deck in decks.items()},
         "scripts": {
@@ -78,6 +86,7 @@ def parse(content: Mapping[str, Any], language: str) -> Kit:
         language=language,
         decks={lang: Deck.model_validate(data) for lang, data in content["decks"].items()},
         scripts={lang: Script.model_validate(data) for lang, data in content["scripts"].items()},
+        format=FormatFile.model_validate(content["format"]).to_format(),
     )
 
 

@@ -14,8 +14,7 @@ from app.game.refusal import Refusal
 from app.models import Interview, Workshop, WorkshopTable
 from app.tables.service import store_clock
 from app.tokens import hash_token, new_join_code, new_token
-from app.workshops.format import workshop_format
-from app.workshops.frozen import copy_content, library_decks, store_copy
+from app.workshops.frozen import DEFAULT_FORMAT, copy_content, library_decks, store_copy
 from app.workshops.retention import deletion_date
 from app.workshops.schemas import TableLinks, WorkshopCreate, WorkshopOut
 
@@ -78,7 +77,7 @@ def create_workshop(
     )
     session.add(workshop)
     # Each table's clock waits for the format's first step, at that step's length.
-    clock = new_clock(data.round_minutes, workshop_format(session, workshop).steps)
+    clock = new_clock(data.round_minutes, library.format(DEFAULT_FORMAT).steps)
     tables = []
     for number in range(1, data.tables + 1):
         table = WorkshopTable(workshop_id=workshop.id, number=number, join_code=new_join_code())
@@ -87,7 +86,7 @@ def create_workshop(
         tables.append(table)
     session.flush()
     # What it is played with is kept with it: cards/ may change, this workshop won't.
-    store_copy(session, workshop, copy_content(decks, library))
+    store_copy(session, workshop, copy_content(decks, library, DEFAULT_FORMAT))
     # Round 1's interview exists from the start, so that nobody looking at a table (a phone's
     # snapshot, the dashboard, in another process) has to create it and race another.
     for table in tables:
