@@ -543,3 +543,41 @@ def test_an_id_stored_before_fingerprints_is_acknowledged_as_before(table: Table
         session.add(event)
         session.commit()
     assert send(table, TableStates(), "reporter", note("n1", "nu anders")).seq == first.seq
+
+
+def test_a_phone_closing_while_its_command_awaits_the_commit_holds_up_no_one(
+    two_tables: tuple[Table, Table],
+) -> None:
+    """Commands of one turn await one shared commit. A phone that closes has its waiting task
+    cancelled; that must not cancel the commit the other phones' commands are waiting for
+    (each would end its socket with a CancelledError traceback, its ack and event unsent)."""
+    first, second = two_tables
+    states = TableStates()
+    for n, table in enumerate(two_tables):  # both kept by this "process"
+        send(table, states, "respondent1", place(n, "A1-1"))
+    live = _PROCESSES[id(states)]
+
+    def submit(table: Table, n: int) -> asyncio.Task[Outcome]:
+        command = place(n, "B1-1")
+        return asyncio.create_task(
+            live.submit(table.id, table.seats["respondent1"], command, table.deck, table.game)
+        )
+
+    async def one_turn() -> Outcome:
+        closing, staying = submit(first, 10), submit(second, 11)
+        await asyncio.sleep(0)  # both written, both awaiting the turn's commit
+        assert live._turn is not None
+        closing.cancel()  # as pump() does when the phone's socket closes
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        return await staying
+
+    outcome = asyncio.run(one_turn())
+    assert isinstance(outcome.reply, p.Ack)
+    # The closed phone's command was written in the turn, so it is committed too: never acked,
+    # its resend is deduplicated (docs/protocol.md); neither table has a hole.
+    for table in two_tables:
+        assert [row[0] for row in stored_board(table)] == ["A1-1", "B1-1"]
+        seq, events = stored_seqs(table)
+        assert events == list(range(1, seq + 1))
+    assert send(first, states, "respondent1", place(10, "B1-1")).seq == stored_seqs(first)[0]

@@ -331,7 +331,9 @@ class LiveTables:
         if outcome is None:  # not decidable against the kept copy: a locked read, on a thread
             fallback = self._apply_locked if self.inline else self.apply  # (inline tried it)
             return await asyncio.to_thread(fallback, table_id, seat_id, command, deck, game)
-        await self.committed()
+        # Shielded: the turn's future is shared by every command written in it, and a phone
+        # closing cancels its own wait; unshielded, that would cancel everyone else's too.
+        await asyncio.shield(self.committed())
         return outcome
 
     def apply_now(
