@@ -20,7 +20,7 @@ from app.settings import Settings
 from tests.conftest import PUBLIC_URL
 from tests.test_live_table import Table, open_table, place, receive
 
-# Every workshop plays the format called "llo" (app/workshops/format.py); this one is not
+# Every workshop plays the format called "llo" (app/workshops/frozen.py); this one is not
 # today's: three respondents, a round of five minutes, questions about working from home.
 FORMAT = """
 id: llo

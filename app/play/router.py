@@ -31,8 +31,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import current_record, kept_picture, member_event
 from app.tokens import format_join_code, new_token, normalise_join_code
 from app.web import LANGUAGE_COOKIE, request_language, translate
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck, workshop_script
+from app.workshops.frozen import workshop_deck, workshop_format, workshop_script
 from app.workshops.retention import deletion_date
 
 router = APIRouter()

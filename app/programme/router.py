@@ -46,8 +46,7 @@ from app.summary.loader import load_workshop
 from app.summary.records import WorkshopRecord
 from app.summary.views import attachment, bar_title, chart_labels, file_name
 from app.web import Pages, request_language, translate
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck
+from app.workshops.frozen import workshop_deck, workshop_format
 
 router = APIRouter(include_in_schema=False)
 

@@ -34,8 +34,7 @@ from app.tables.locks import TableLocks
 from app.tables.presence import connected_seats, mark_connected, mark_gone
 from app.tables.service import dashboard_tables, now_ms, snapshot
 from app.web import translate
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck
+from app.workshops.frozen import workshop_deck, workshop_format
 from app.workshops.retention import is_expired
 from app.workshops.service import tables_of, workshop_for_token
 

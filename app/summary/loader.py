@@ -18,7 +18,7 @@ def load_workshop(
     session: Session, workshop: Workshop, game: Format, *, pictures: bool = False
 ) -> WorkshopRecord:
     """Every interview of the workshop with its cards and notes; pictures only when asked.
-    ``game`` is the format it was played with (app.workshops.format.workshop_format).
+    ``game`` is the format it was played with (app.workshops.frozen.workshop_format).
 
     A round still being played has no kept picture yet: it is drawn from the board as it
     lies now, with the same renderer, so the report never has a hole in it.

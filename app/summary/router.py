@@ -47,8 +47,7 @@ from app.summary.views import (
 from app.tables.pictures import picture_of, svg_response
 from app.tables.service import board_of, interview_of
 from app.web import Pages, request_language, translate
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck
+from app.workshops.frozen import workshop_deck, workshop_format
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import check_kept, deletion_date
 from app.workshops.service import workshop_for_token

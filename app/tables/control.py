@@ -16,7 +16,7 @@ from app.realtime.protocol import Event
 from app.realtime.table_feed import publish
 from app.tables.locks import TableLocks
 from app.tables.service import clock_of, now_ms, round_action
-from app.workshops.format import workshop_format
+from app.workshops.frozen import workshop_format
 
 ACTIONS = ("start", "pause", "extend", "end")
 

@@ -33,8 +33,7 @@ from app.play.service import members
 from app.realtime import protocol as p
 from app.tables.pictures import picture_of
 from app.tables.presence import connected_seats
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck
+from app.workshops.frozen import workshop_deck, workshop_format
 
 
 def now_ms() -> int:

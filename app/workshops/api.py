@@ -22,7 +22,7 @@ from app.models import Workshop
 from app.network import Reachability
 from app.realtime.protocol import TableSummary
 from app.tables.service import dashboard_tables
-from app.workshops.format import workshop_format
+from app.workshops.frozen import workshop_format
 from app.workshops.retention import CHOICES, MAX_DAYS, change_retention, deletion_date
 from app.workshops.router import _api_workshop, _facilitator_workshop, workshop_context
 from app.workshops.schemas import WorkshopOut

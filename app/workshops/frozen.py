@@ -145,6 +145,12 @@ def workshop_script(session: Session, workshop: Workshop, language: str | None =
     return workshop_kit(session, workshop).script(language or workshop.language)
 
 
+def workshop_format(session: Session, workshop: Workshop) -> Format:
+    """The game's format the workshop was created with: the one place every rule, page,
+    socket, picture and summary asks, so editing cards/ changes no existing workshop."""
+    return workshop_kit(session, workshop).format
+
+
 def store_copy(session: Session, workshop: Workshop, content: dict[str, Any]) -> None:
     """Add the copy to the session, with the workshop (the caller commits both at once)."""
     session.add(FrozenCopy(workshop_id=workshop.id, content=content))

@@ -36,8 +36,7 @@ from app.tables.pictures import svg_response
 from app.tables.service import kept_picture
 from app.tokens import format_join_code
 from app.web import base_url, request_language
-from app.workshops.format import workshop_format
-from app.workshops.frozen import workshop_deck, workshop_kit
+from app.workshops.frozen import workshop_deck, workshop_format, workshop_kit
 from app.workshops.own_deck import OwnDeck, read_own_deck
 from app.workshops.retention import CHOICES as RETENTION_CHOICES
 from app.workshops.retention import DATE_RANGE as RETENTION_DATE_RANGE
